@@ -1,0 +1,53 @@
+"""The `reconcile` command line: a lazy click group that imports each command only when it runs."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+from reconciler import __version__
+
+# name -> "module:attribute"; kept lazy so `reconcile --help` never imports the Azure SDK.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "validate": ("reconciler.commands.validate:validate", "Check manifests offline: schema and Azure's rules."),
+    "schema": ("reconciler.commands.validate:schema", "Print the manifest JSON Schema."),
+    "plan": ("reconciler.commands.plan:plan", "Show what apply would change in the target."),
+    "apply": ("reconciler.commands.apply:apply", "Converge the target to the manifests (or a saved plan)."),
+    "status": ("reconciler.commands.apply:status", "Show replication state per image version and region."),
+    "emulator": ("reconciler.commands.emulator:emulator", "Run or seed the local Azure Compute Gallery emulator."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        entry = COMMANDS.get(cmd_name)
+        if entry is None:
+            return None
+        module_name, attr = entry[0].split(":")
+        return getattr(importlib.import_module(module_name), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="reconcile")
+def cli() -> None:
+    """Declarative reconciler for Azure Compute Gallery.
+
+    Describe galleries, image definitions and image versions in YAML, review
+    `reconcile plan`, converge with `reconcile apply`. Without an Azure
+    subscription the target is the embedded local emulator.
+    """
+
+
+def main() -> None:
+    cli(prog_name="reconcile")
