@@ -132,6 +132,47 @@ class Feature:
     value: str
 
 
+_FEATURE_NAMES = {
+    n.lower(): n
+    for n in ("SecurityType", "IsAcceleratedNetworkSupported", "IsHibernateSupported", "DiskControllerTypes")
+}
+_SECURITY_TYPES = {
+    v.lower(): v
+    for v in (
+        "Standard",
+        "TrustedLaunch",
+        "TrustedLaunchSupported",
+        "ConfidentialVM",
+        "ConfidentialVmSupported",
+        "TrustedLaunchAndConfidentialVmSupported",
+    )
+}
+_DISK_CONTROLLERS = {"scsi": "SCSI", "nvme": "NVMe"}
+
+
+def normalise_feature(name: str, value: str) -> Feature:
+    """One canonical spelling per feature, so a manifest and ARM's echo of it compare equal.
+
+    ARM echoes feature values in varying case ("true", "True"); controller lists in any order.
+    Canonical forms: booleans "True"/"False", security types in ARM's documented case,
+    DiskControllerTypes as "SCSI, NVMe" order (SCSI first, as ARM documents it).
+    Unknown names and values pass through unchanged.
+    """
+    canonical = _FEATURE_NAMES.get(name.lower(), name)
+    text = str(value).strip()
+    if canonical in ("IsAcceleratedNetworkSupported", "IsHibernateSupported"):
+        if text.lower() in ("true", "false"):
+            text = text.capitalize()
+    elif canonical == "SecurityType":
+        text = _SECURITY_TYPES.get(text.lower(), text)
+    elif canonical == "DiskControllerTypes":
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        known = [_DISK_CONTROLLERS.get(p.lower(), p) for p in parts]
+        order = {"SCSI": 0, "NVMe": 1}
+        text = ", ".join(sorted(dict.fromkeys(known), key=lambda p: (order.get(p, 2), p)))
+    return Feature(canonical, text)
+
+
 def arm_id(subscription_id: str, resource_group: str, *segments: str) -> str:
     """The ARM id of a gallery resource, from its gallery / image / version names."""
     kinds = ("galleries", "images", "versions")
