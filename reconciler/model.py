@@ -328,7 +328,7 @@ class DesiredState:
     galleries: tuple[Gallery, ...] = ()
     definitions: tuple[ImageDefinition, ...] = ()
     versions: tuple[ImageVersion, ...] = ()
-    policy: Policy = Policy()
+    policy: Policy = field(default_factory=Policy)
 
     def resources(self) -> Iterable[Resource]:
         yield from self.galleries
