@@ -1,0 +1,277 @@
+"""The diff: desired state x live state -> one ResourceChange per resource, with field-level detail.
+
+Pure: no I/O, no clock except the `now` passed in. Replacements cascade (a definition cannot be
+deleted while it has versions), deletions only touch resources carrying the ownership tag, and
+anything destructive is marked blocked unless the options allow it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from reconciler import model as m
+from reconciler.changes import RESOURCE_GROUP_KIND, Action, FieldChange, ResourceChange
+from reconciler.fields import IMMUTABLE_REASON, Field, comparable, fields_of
+from reconciler.live_state import LiveResource, LiveState
+from reconciler.regions import fold_region
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    allow_replace: bool = False
+    prune: bool = False
+
+
+REPLACE_HINT = "pass --allow-replace (or set settings.allowReplace: true) to allow it"
+PRUNE_HINT = "pass --prune (or set settings.prune: true) to allow it"
+_REGIONS = "publishingProfile.targetRegions"
+
+
+def _region_of(path: str) -> str | None:
+    if path.startswith(_REGIONS + "["):
+        return path[len(_REGIONS) + 1 : path.index("]")]
+    return None
+
+
+def _effective(f: Field | None) -> Any:
+    if f is None:
+        return None
+    return f.default if f.value is None else f.value
+
+
+def _field_changes(desired: m.Resource, live: LiveResource) -> list[FieldChange]:
+    want, have = fields_of(desired), fields_of(live.resource)
+    changes: list[FieldChange] = []
+    want_regions = {r.name for r in getattr(desired, "target_regions", ())}
+    have_regions = {r.name for r in getattr(live.resource, "target_regions", ())}
+    for path, spec in want.items():
+        region = _region_of(path)
+        if region is not None and region not in have_regions:
+            continue  # a new region: reported once below, not field by field
+        if spec.value is None and spec.default is None:
+            continue  # unset and no Azure default: not managed
+        before, after = _effective(have.get(path)), _effective(spec)
+        if comparable(before, spec.case_insensitive) == comparable(after, spec.case_insensitive):
+            continue
+        changes.append(
+            FieldChange(
+                path, before, after, forces_replace=not spec.mutable, reason=None if spec.mutable else IMMUTABLE_REASON
+            )
+        )
+    if isinstance(desired, m.ImageVersion) and isinstance(live.resource, m.ImageVersion):
+        changes.extend(_region_set_changes(desired, live, want_regions, have_regions))
+    changes.extend(_tag_changes(desired.tags, live.resource.tags))
+    return changes
+
+
+def _creation_fields(desired: m.Resource) -> list[FieldChange]:
+    """What a create sets: every managed field with a value (defaults left to Azure are not listed)."""
+    out = [FieldChange(path, None, spec.value) for path, spec in fields_of(desired).items() if spec.value is not None]
+    return out + _tag_changes(desired.tags, ())
+
+
+def _region_summary(r: m.TargetRegion, version: m.ImageVersion) -> dict[str, Any]:
+    count = r.replica_count if r.replica_count is not None else (version.replica_count or 1)
+    out: dict[str, Any] = {"regionalReplicaCount": count}
+    if r.storage_account_type or version.storage_account_type:
+        out["storageAccountType"] = r.storage_account_type or version.storage_account_type
+    return out
+
+
+def _region_set_changes(
+    desired: m.ImageVersion, live: LiveResource, want: set[str], have: set[str]
+) -> list[FieldChange]:
+    out: list[FieldChange] = []
+    by_name = {r.name: r for r in desired.target_regions}
+    live_version = live.resource
+    assert isinstance(live_version, m.ImageVersion)
+    for name in sorted(want - have):
+        out.append(FieldChange(f"{_REGIONS}[{name}]", None, _region_summary(by_name[name], desired)))
+    removable = live_version.allow_deletion_of_replicated_locations is True
+    live_by_name = {r.name: r for r in live_version.target_regions}
+    for name in sorted(have - want):
+        out.append(
+            FieldChange(
+                f"{_REGIONS}[{name}]",
+                _region_summary(live_by_name[name], live_version),
+                None,
+                forces_replace=not removable,
+                reason=None
+                if removable
+                else "the version's safety profile forbids removing replicated regions "
+                "(safetyProfile.allowDeletionOfReplicatedLocations is false)",
+            )
+        )
+    return out
+
+
+def _tag_changes(want: m.Tags, have: m.Tags) -> list[FieldChange]:
+    want_d, have_d = dict(want), dict(have)
+    out = []
+    for key in sorted(set(want_d) | set(have_d)):
+        if want_d.get(key) != have_d.get(key):
+            out.append(FieldChange(f"tags.{key}", have_d.get(key), want_d.get(key)))
+    return out
+
+
+def _replication_problem(live: LiveResource) -> str | None:
+    failed = [r.region for r in live.info.replication if r.state.lower() == "failed"]
+    if failed:
+        return f"replication failed in {', '.join(failed)}; apply requests it again"
+    if (live.info.provisioning_state or "").lower() == "failed":
+        return "the last operation on this version failed; apply requests it again"
+    return None
+
+
+def _depends_on(resource: m.Resource) -> tuple[str, ...]:
+    deps = [resource.parent_address] if resource.parent_address else []
+    if isinstance(resource, m.ImageVersion) and resource.source is not None and resource.source.address:
+        deps.append(resource.source.address)
+    return tuple(deps)
+
+
+def _compare(desired: m.Resource, live: LiveResource | None, options: DiffOptions) -> ResourceChange:
+    kind = desired.kind.value
+    if live is None:
+        return ResourceChange(
+            desired.address,
+            kind,
+            Action.CREATE,
+            desired.id,
+            reason="not in Azure yet",
+            changes=tuple(_creation_fields(desired)),
+            depends_on=_depends_on(desired),
+        )
+    changes = _field_changes(desired, live)
+    problem = _replication_problem(live) if isinstance(desired, m.ImageVersion) else None
+    forced = [c for c in changes if c.forces_replace]
+    if forced:
+        names = ", ".join(c.path for c in forced)
+        return ResourceChange(
+            desired.address,
+            kind,
+            Action.REPLACE,
+            desired.id,
+            reason=f"must be replaced: {names} cannot change in place",
+            changes=tuple(changes),
+            blocked=None if options.allow_replace else f"replacing deletes and recreates it; {REPLACE_HINT}",
+            depends_on=_depends_on(desired),
+            fingerprint=live.info.fingerprint,
+        )
+    if changes or problem:
+        drift = bool(changes) and live.info.owned
+        reason = problem or ("changed outside this tool (drift)" if drift else "differs from the manifests")
+        return ResourceChange(
+            desired.address,
+            kind,
+            Action.UPDATE,
+            desired.id,
+            reason=reason,
+            changes=tuple(changes),
+            drift=drift,
+            depends_on=_depends_on(desired),
+            fingerprint=live.info.fingerprint,
+        )
+    return ResourceChange(desired.address, kind, Action.NOOP, desired.id, fingerprint=live.info.fingerprint)
+
+
+def _cascade(
+    changes: dict[str, ResourceChange], desired: dict[str, m.Resource], live: LiveState, options: DiffOptions
+) -> None:
+    """A replaced parent takes its live children with it: desired ones are replaced, the rest deleted."""
+    for key in sorted(changes, key=lambda k: k.count("/")):
+        change = changes[key]
+        if change.action is not Action.REPLACE:
+            continue
+        for child in live.descendants(change.address):
+            ckey = m.resource_key(child.address)
+            current = changes.get(ckey)
+            note = f"{change.address} is replaced, and its children must go first"
+            if ckey in desired:
+                if current is not None and current.action is Action.REPLACE:
+                    continue
+                changes[ckey] = replace(
+                    current or _compare(desired[ckey], child, options),
+                    action=Action.REPLACE,
+                    reason=note,
+                    blocked=None if options.allow_replace else f"replacing deletes and recreates it; {REPLACE_HINT}",
+                )
+            else:
+                changes[ckey] = ResourceChange(
+                    child.address,
+                    child.resource.kind.value,
+                    Action.DELETE,
+                    child.resource.id,
+                    reason=note,
+                    blocked=None if options.allow_replace else f"deleting it is part of a replacement; {REPLACE_HINT}",
+                    fingerprint=child.info.fingerprint,
+                    notes=() if child.info.owned else ("not created by this tool",),
+                )
+
+
+def _deletions(
+    desired: dict[str, m.Resource], live: LiveState, options: DiffOptions, changes: dict[str, ResourceChange]
+) -> None:
+    """Owned live resources the manifests no longer mention are pruned; unowned ones are left alone."""
+    for key, item in sorted(live.resources.items()):
+        if key in desired or key in changes or not item.info.owned:
+            continue
+        unmanaged = [c.address for c in live.descendants(item.address) if not c.info.owned]
+        notes: list[str] = []
+        blocked = None if options.prune else f"it is no longer in the manifests; {PRUNE_HINT}"
+        if unmanaged:
+            notes.append("unmanaged children block the deletion: " + ", ".join(sorted(unmanaged)))
+            blocked = (
+                "resources not created by this tool are inside it ("
+                + ", ".join(sorted(unmanaged))
+                + "); delete them first or add them to the manifests"
+            )
+        resource = item.resource
+        if isinstance(resource, m.ImageVersion) and resource.block_deletion_before_end_of_life:
+            notes.append("its safety profile blocks deletion before its end-of-life date")
+        changes[key] = ResourceChange(
+            item.address,
+            resource.kind.value,
+            Action.DELETE,
+            resource.id,
+            reason="no longer in the manifests",
+            blocked=blocked,
+            notes=tuple(notes),
+            fingerprint=item.info.fingerprint,
+        )
+
+
+def _resource_groups(desired: m.DesiredState, live: LiveState) -> list[ResourceChange]:
+    out = []
+    for group in desired.resource_groups:
+        exists = live.resource_groups.get((group.subscription_id, group.name.lower()))
+        if exists or not group.create:
+            continue
+        rid = f"/subscriptions/{group.subscription_id}/resourceGroups/{group.name}"
+        out.append(
+            ResourceChange(
+                f"resourceGroup:{group.name}",
+                RESOURCE_GROUP_KIND,
+                Action.CREATE,
+                rid,
+                reason="the manifests ask for it (createResourceGroup)",
+                extra={"location": fold_region(group.location or "")},
+            )
+        )
+    return out
+
+
+def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions | None = None) -> list[ResourceChange]:
+    """Every resource in either state, with its action; ordered galleries, definitions, versions by address."""
+    options = options or DiffOptions()
+    options = DiffOptions(
+        allow_replace=options.allow_replace or desired.policy.allow_replace, prune=options.prune or desired.policy.prune
+    )
+    wanted = desired.by_key()
+    changes = {key: _compare(res, live.resources.get(key), options) for key, res in wanted.items()}
+    _cascade(changes, wanted, live, options)
+    _deletions(wanted, live, options, changes)
+    order = {m.Kind.GALLERY.value: 0, m.Kind.DEFINITION.value: 1, m.Kind.VERSION.value: 2}
+    ordered = sorted(changes.values(), key=lambda c: (order[c.kind], c.address.lower()))
+    return _resource_groups(desired, live) + ordered

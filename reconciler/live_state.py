@@ -1,0 +1,45 @@
+"""What was read from Azure: live resources in the model's shapes, keyed like the desired state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from reconciler import model as m
+from reconciler.wire import LiveInfo
+
+
+@dataclass(frozen=True)
+class LiveResource:
+    resource: m.Resource
+    info: LiveInfo
+
+    @property
+    def address(self) -> str:
+        return self.resource.address
+
+
+@dataclass(frozen=True)
+class LiveState:
+    resources: dict[str, LiveResource] = field(default_factory=dict)
+    """By `model.resource_key(address)`."""
+    resource_groups: dict[tuple[str, str], bool] = field(default_factory=dict)
+    """(subscription, lower-cased group name) -> whether the group exists."""
+
+    def get(self, address: str) -> LiveResource | None:
+        return self.resources.get(m.resource_key(address))
+
+    def children(self, address: str) -> Iterable[LiveResource]:
+        """Live resources directly below `address` (definitions of a gallery, versions of a definition)."""
+        key = m.resource_key(address)
+        for live in self.resources.values():
+            parent = live.resource.parent_address
+            if parent is not None and m.resource_key(parent) == key:
+                yield live
+
+    def descendants(self, address: str) -> list[LiveResource]:
+        found: list[LiveResource] = []
+        for child in self.children(address):
+            found.extend(self.descendants(child.address))
+            found.append(child)
+        return found

@@ -1,0 +1,1 @@
+"""Renderers: a Plan (or apply results) in to text for people, Markdown for pull requests, JSON for tools."""

@@ -1,0 +1,37 @@
+"""The plan as Markdown, for pull-request comments and CI step summaries."""
+
+from __future__ import annotations
+
+from reconciler.changes import Action
+from reconciler.plan import Plan
+from reconciler.render.values import field_line
+
+
+def render_markdown(plan: Plan) -> str:
+    out = [f"### Gallery Reconciler plan: {plan.target.name}", "", f"**{plan.summary_line()}**", ""]
+    shown = [c for c in plan.changes if c.action is not Action.NOOP]
+    if not shown:
+        out.append("No changes. Azure matches the manifests.")
+    else:
+        out += ["| | Resource | Kind | Action | Why |", "|---|---|---|---|---|"]
+        for c in shown:
+            why = (c.reason or "") + (" **(drift)**" if c.drift else "")
+            if c.blocked:
+                why += f" — :no_entry: blocked: {c.blocked}"
+            out.append(f"| `{c.action.glyph}` | `{c.address}` | {c.kind} | {c.action.value} | {why} |")
+        out.append("")
+        for c in shown:
+            if not c.changes and not c.notes:
+                continue
+            out += [f"<details><summary><code>{c.address}</code>: {c.action.value}</summary>", "", "```diff"]
+            for f in c.changes:
+                mark, body = field_line(f.path, f.before, f.after)
+                suffix = "  # forces replacement" if f.forces_replace else ""
+                out.append(f"{'!' if mark == '~' else mark} {body}{suffix}")
+            out += [f"# note: {n}" for n in c.notes]
+            out += ["```", "", "</details>", ""]
+    moved = [lc for lc in plan.latest if lc.before != lc.after]
+    if moved:
+        out += ["", "**`latest` will resolve to:**", ""]
+        out += [f"- `{lc.definition}`: {lc.before or '(none)'} → {lc.after or '(none)'}" for lc in moved]
+    return "\n".join(out).rstrip() + "\n"

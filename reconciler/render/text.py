@@ -1,0 +1,60 @@
+"""The plan for people: a colour diff in the style reviewers know (+ create, ~ update, -/+ replace, - delete)."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.text import Text
+
+from reconciler.changes import Action, ResourceChange
+from reconciler.plan import Plan
+from reconciler.render.values import field_line
+
+STYLE = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", " ": "dim"}
+
+
+def target_line(plan_target_name: str, subscription: str) -> Text:
+    text = Text("Target: ", style="bold")
+    text.append(plan_target_name, style="bold cyan")
+    text.append(f"  (subscription {subscription})", style="dim")
+    return text
+
+
+def _resource(change: ResourceChange, console: Console) -> None:
+    glyph = change.action.glyph
+    head = Text(f"  {glyph} ", style=f"bold {STYLE[glyph]}")
+    head.append(f"{change.kind} ", style="bold")
+    head.append(change.address, style="bold")
+    if change.drift:
+        head.append("  [drift]", style="bold yellow")
+    if change.reason:
+        head.append(f"  # {change.reason}", style="dim")
+    console.print(head)
+    for field in change.changes:
+        mark, body = field_line(field.path, field.before, field.after)
+        line = Text(f"      {mark} ", style=STYLE[mark])
+        line.append(body)
+        if field.forces_replace:
+            line.append("  # forces replacement", style="bold magenta")
+        console.print(line)
+    for note in change.notes:
+        console.print(Text(f"      note: {note}", style="yellow"))
+    if change.blocked:
+        console.print(Text(f"      blocked: {change.blocked}", style="bold red"))
+
+
+def render_plan(plan: Plan, console: Console, *, show_noop: bool = False) -> None:
+    console.print(target_line(plan.target.name, plan.target.subscription_id))
+    console.print()
+    shown = [c for c in plan.changes if show_noop or c.action is not Action.NOOP]
+    if not shown:
+        console.print("No changes. Azure matches the manifests.", style="bold green")
+    for change in shown:
+        _resource(change, console)
+    moved = [lc for lc in plan.latest if lc.before != lc.after]
+    if moved:
+        console.print()
+        console.print("'latest' will resolve to:", style="bold")
+        for lc in moved:
+            console.print(f"  {lc.definition}: {lc.before or '(none)'} → {lc.after or '(none)'}")
+    console.print()
+    console.print(plan.summary_line(), style="bold")

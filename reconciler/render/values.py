@@ -1,0 +1,27 @@
+"""Short, stable text for field values in plans (shared by the text and Markdown renderers)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+
+def show(value: Any) -> str:
+    if value is None:
+        return "(none)"
+    if isinstance(value, str):
+        return json.dumps(value)
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items() if v is not None) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(show(v) for v in value) + "]"
+    return json.dumps(value)
+
+
+def field_line(path: str, before: Any, after: Any) -> tuple[str, str]:
+    """(glyph, text) for one field change."""
+    if before is None:
+        return "+", f"{path}: {show(after)}"
+    if after is None:
+        return "-", f"{path}: {show(before)}"
+    return "~", f"{path}: {show(before)} → {show(after)}"

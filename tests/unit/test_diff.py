@@ -1,0 +1,265 @@
+"""The diff: actions, field changes, replacements, cascades, pruning and blocking."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timezone
+
+import pytest
+
+from reconciler import model as m
+from reconciler import wire
+from reconciler.changes import Action
+from reconciler.diff import DiffOptions, diff_states
+from reconciler.live_state import LiveResource
+from tests.unit.plan_fixtures import (
+    as_live,
+    definition,
+    desired_state,
+    gallery,
+    live_state,
+    region,
+    version,
+)
+
+
+def actions(changes: list) -> dict[str, Action]:
+    return {c.address: c.action for c in changes}
+
+
+def by_address(changes: list, address: str):
+    return next(c for c in changes if c.address == address)
+
+
+def test_empty_estate_creates_everything_parents_first() -> None:
+    desired = desired_state(gallery(), definition(), version())
+    changes = diff_states(desired, live_state())
+    assert [(c.address, c.action) for c in changes] == [
+        ("gal", Action.CREATE),
+        ("gal/ubuntu", Action.CREATE),
+        ("gal/ubuntu/1.0.0", Action.CREATE),
+    ]
+    assert by_address(changes, "gal/ubuntu/1.0.0").depends_on == ("gal/ubuntu",)
+    created = {f.path: f.after for f in by_address(changes, "gal/ubuntu").changes}
+    assert created["osType"] == "Linux"
+    assert created["tags.gallery-reconciler"] == "managed"
+
+
+def test_converged_estate_is_all_no_op() -> None:
+    resources = (gallery(), definition(), version(target_regions=(region("westeurope"), region("eastus2", 2))))
+    changes = diff_states(desired_state(*resources), live_state(*(as_live(r) for r in resources)))
+    assert set(actions(changes).values()) == {Action.NOOP}
+
+
+REGION_COUNT = "publishingProfile.targetRegions[westeurope].regionalReplicaCount"
+
+
+@pytest.mark.parametrize(
+    ("live_kw", "desired_kw", "expected"),
+    [
+        pytest.param(
+            {"replica_count": 3},
+            {},
+            [("publishingProfile.replicaCount", 3, 1), (REGION_COUNT, 3, 1)],
+            id="unset replica count means Azure's default 1, so 3 is drift; the region follows it",
+        ),
+        pytest.param(
+            {},
+            {"replica_count": 2},
+            [("publishingProfile.replicaCount", 1, 2), (REGION_COUNT, 1, 2)],
+            id="replica count raised",
+        ),
+        pytest.param(
+            {}, {"target_regions": (region("westeurope", 4),)}, [(REGION_COUNT, 1, 4)], id="one region's replica count"
+        ),
+        pytest.param(
+            {},
+            {"exclude_from_latest": True},
+            [("publishingProfile.excludeFromLatest", False, True)],
+            id="exclude from latest",
+        ),
+        pytest.param(
+            {},
+            {"end_of_life_date": datetime(2031, 1, 1, tzinfo=timezone.utc)},
+            [("publishingProfile.endOfLifeDate", None, "2031-01-01T00:00:00+00:00")],
+            id="end of life set",
+        ),
+        pytest.param({}, {"tags": (m.OWNERSHIP_TAG, ("team", "core"))}, [("tags.team", None, "core")], id="tag added"),
+    ],
+)
+def test_mutable_version_fields_update_in_place(live_kw: dict, desired_kw: dict, expected: list) -> None:
+    live = as_live(version(**live_kw))
+    desired = desired_state(gallery(), definition(), version(**desired_kw))
+    change = by_address(
+        diff_states(desired, live_state(as_live(gallery()), as_live(definition()), live)), "gal/ubuntu/1.0.0"
+    )
+    assert change.action is Action.UPDATE
+    assert [(f.path, f.before, f.after) for f in change.changes] == expected
+    assert change.blocked is None
+
+
+def test_region_order_and_spelling_are_not_changes() -> None:
+    """ARM answers with display names in its own order; the manifest's set of regions is what counts."""
+    wanted = version(target_regions=(region("eastus2", 2), region("westeurope")))
+    body = wire.version_body(wanted) | {"name": "1.0.0"}
+    body["properties"]["publishingProfile"]["targetRegions"] = [
+        {"name": "West Europe", "regionalReplicaCount": 1, "storageAccountType": "Standard_LRS"},
+        {"name": "East US 2", "regionalReplicaCount": 2, "storageAccountType": "Standard_LRS"},
+    ]
+    parsed, info = wire.version_from_wire(wanted.subscription_id, wanted.resource_group, "gal", "ubuntu", body)
+    live = live_state(as_live(gallery()), as_live(definition()), LiveResource(parsed, info))
+    assert actions(diff_states(desired_state(gallery(), definition(), wanted), live))["gal/ubuntu/1.0.0"] is Action.NOOP
+
+
+def test_adding_and_removing_regions() -> None:
+    live = as_live(
+        version(
+            target_regions=(region("westeurope"), region("northeurope")), allow_deletion_of_replicated_locations=True
+        )
+    )
+    desired = version(
+        target_regions=(region("westeurope"), region("eastus", 2)), allow_deletion_of_replicated_locations=True
+    )
+    change = by_address(
+        diff_states(
+            desired_state(gallery(), definition(), desired), live_state(as_live(gallery()), as_live(definition()), live)
+        ),
+        "gal/ubuntu/1.0.0",
+    )
+    assert change.action is Action.UPDATE
+    assert [(f.path, f.before, f.after) for f in change.changes] == [
+        ("publishingProfile.targetRegions[eastus]", None, {"regionalReplicaCount": 2}),
+        (
+            "publishingProfile.targetRegions[northeurope]",
+            {"regionalReplicaCount": 1, "storageAccountType": "Standard_LRS"},
+            None,
+        ),
+    ]
+
+
+def test_removing_a_region_the_safety_profile_protects_needs_a_replace() -> None:
+    live = as_live(version(target_regions=(region("westeurope"), region("northeurope"))))
+    change = by_address(
+        diff_states(
+            desired_state(gallery(), definition(), version()),
+            live_state(as_live(gallery()), as_live(definition()), live),
+        ),
+        "gal/ubuntu/1.0.0",
+    )
+    assert change.action is Action.REPLACE
+    assert "allowDeletionOfReplicatedLocations" in (change.changes[0].reason or "")
+    assert change.blocked and "--allow-replace" in change.blocked
+
+
+def test_unset_immutable_fields_accept_what_azure_chose() -> None:
+    # Azure filled in hyperVGeneration V1, architecture x64 and per-region Standard_LRS: the manifest said nothing.
+    resources = (gallery(), definition(), version())
+    assert set(
+        actions(diff_states(desired_state(*resources), live_state(*(as_live(r) for r in resources)))).values()
+    ) == {Action.NOOP}
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "path"),
+    [
+        ("os_type", "Windows", "osType"),
+        ("os_state", "Specialized", "osState"),
+        ("hyper_v_generation", "V2", "hyperVGeneration"),
+        ("architecture", "Arm64", "architecture"),
+        ("identifier", m.Identifier("acme", "ubuntu", "other"), "identifier.sku"),
+        ("eula", "https://example.com/eula", "eula"),
+        ("privacy_statement_uri", "https://example.com/p", "privacyStatementUri"),
+        ("purchase_plan", m.PurchasePlan("p", "prod", "pub"), "purchasePlan"),
+        ("location", "northeurope", "location"),
+    ],
+)
+def test_immutable_definition_fields_force_replace_and_take_versions_along(field: str, value, path: str) -> None:
+    live_def = definition(
+        hyper_v_generation="V1",
+        architecture="x64",
+        eula="https://example.com/old" if field == "eula" else None,
+        privacy_statement_uri="https://example.com/old" if field == "privacy_statement_uri" else None,
+        purchase_plan=m.PurchasePlan("old", "prod", "pub") if field == "purchase_plan" else None,
+    )
+    desired = desired_state(gallery(), replace(live_def, **{field: value}), version())
+    live = live_state(as_live(gallery()), as_live(live_def), as_live(version()), as_live(version("0.9.0")))
+    changes = diff_states(desired, live)
+    change = by_address(changes, "gal/ubuntu")
+    assert change.action is Action.REPLACE
+    assert path in (change.reason or "")
+    assert any(f.path.startswith(path) and f.forces_replace for f in change.changes)
+    assert change.blocked is not None
+    # Versions must go before the definition is recreated: listed as replace (desired) or delete (not desired).
+    assert actions(changes)["gal/ubuntu/1.0.0"] is Action.REPLACE
+    assert actions(changes)["gal/ubuntu/0.9.0"] is Action.DELETE
+    allowed = diff_states(desired, live, DiffOptions(allow_replace=True))
+    assert all(c.blocked is None for c in allowed)
+
+
+def test_version_source_change_forces_replace() -> None:
+    other = m.Source(
+        m.SourceKind.SNAPSHOT, id="/subscriptions/x/resourceGroups/y/providers/Microsoft.Compute/snapshots/s"
+    )
+    changes = diff_states(
+        desired_state(gallery(), definition(), version(source=other)),
+        live_state(as_live(gallery()), as_live(definition()), as_live(version())),
+    )
+    change = by_address(changes, "gal/ubuntu/1.0.0")
+    assert change.action is Action.REPLACE
+    assert change.changes[0].path == "storageProfile.source"
+
+
+def test_prune_only_owned_resources_and_only_with_opt_in() -> None:
+    unowned = replace(version("2.0.0"), tags=())
+    live = live_state(
+        as_live(gallery()), as_live(definition()), as_live(version()), as_live(version("1.1.0")), as_live(unowned)
+    )
+    desired = desired_state(gallery(), definition(), version())
+    changes = diff_states(desired, live)
+    assert "gal/ubuntu/2.0.0" not in actions(changes)  # not ours: never touched
+    pruned = by_address(changes, "gal/ubuntu/1.1.0")
+    assert pruned.action is Action.DELETE
+    assert pruned.blocked and "--prune" in pruned.blocked
+    assert by_address(diff_states(desired, live, DiffOptions(prune=True)), "gal/ubuntu/1.1.0").blocked is None
+    assert (
+        by_address(diff_states(replace(desired, policy=m.Policy(prune=True)), live), "gal/ubuntu/1.1.0").blocked is None
+    )
+
+
+def test_unmanaged_children_block_a_parent_deletion() -> None:
+    unowned = replace(version("2.0.0", definition_name="old"), tags=())
+    live = live_state(as_live(gallery()), as_live(definition("old")), as_live(unowned))
+    change = by_address(diff_states(desired_state(gallery()), live, DiffOptions(prune=True)), "gal/old")
+    assert change.action is Action.DELETE
+    assert change.blocked and "gal/old/2.0.0" in change.blocked
+
+
+def test_failed_replication_is_shown_with_a_repair() -> None:
+    failed = (wire.RegionReplication("westeurope", "Completed", 100), wire.RegionReplication("eastus", "Failed", 40))
+    v = version(target_regions=(region("westeurope"), region("eastus")))
+    live = live_state(as_live(gallery()), as_live(definition()), as_live(v, state="Failed", replication=failed))
+    change = by_address(diff_states(desired_state(gallery(), definition(), v), live), "gal/ubuntu/1.0.0")
+    assert change.action is Action.UPDATE
+    assert "replication failed in eastus" in (change.reason or "")
+
+
+def test_drift_is_labelled_on_owned_resources() -> None:
+    live = live_state(as_live(gallery(description="changed in the portal")))
+    change = by_address(diff_states(desired_state(gallery(description="ours")), live), "gal")
+    assert change.action is Action.UPDATE and change.drift
+
+
+def test_adopting_an_unowned_resource_adds_the_ownership_tag() -> None:
+    live = live_state(as_live(replace(gallery(), tags=())))
+    change = by_address(diff_states(desired_state(gallery()), live), "gal")
+    assert change.action is Action.UPDATE and not change.drift
+    assert [(f.path, f.after) for f in change.changes] == [("tags.gallery-reconciler", "managed")]
+
+
+def test_resource_group_created_only_when_asked() -> None:
+    desired = replace(
+        desired_state(gallery()),
+        resource_groups=(m.ResourceGroup("11111111-1111-1111-1111-111111111111", "new-rg", "westeurope", create=True),),
+    )
+    changes = diff_states(desired, live_state())
+    assert changes[0].kind == "resourceGroup" and changes[0].action is Action.CREATE
