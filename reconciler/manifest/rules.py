@@ -1,0 +1,246 @@
+"""Semantic rules Azure enforces that a schema cannot express: ranges, uniqueness, cross-field and cross-file checks."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from reconciler.diagnostics import Diagnostics, Severity
+from reconciler.manifest.bundle import (
+    Declared,
+    ManifestBundle,
+    definition_location,
+    gallery_location,
+    gallery_resource_group,
+)
+from reconciler.manifest.normalise import INT32_MAX, parse_date
+from reconciler.manifest.regions_syntax import region_problem
+from reconciler.manifest.yaml_source import KeyPath, SourceDocument
+from reconciler.model import OWNERSHIP_TAG
+
+NEEDS_V2 = {
+    "TrustedLaunch",
+    "TrustedLaunchSupported",
+    "ConfidentialVM",
+    "ConfidentialVmSupported",
+    "TrustedLaunchAndConfidentialVmSupported",
+}
+MAX_TAGS = 50
+
+
+class Reporter:
+    """Emits diagnostics positioned at a resource's property or at a document path."""
+
+    def __init__(self, diags: Diagnostics) -> None:
+        self.diags = diags
+
+    def doc(
+        self,
+        doc: SourceDocument,
+        path: KeyPath,
+        message: str,
+        *,
+        hint: str | None = None,
+        key: bool = False,
+        severity: Severity = Severity.ERROR,
+    ) -> None:
+        line, column = doc.key_pos(path) if key else doc.pos(path)
+        dotted = ".".join(map(str, path)) or None
+        add = self.diags.error if severity is Severity.ERROR else self.diags.warning
+        add(message, file=doc.file, line=line, column=column, path=dotted, hint=hint)
+
+    def at(
+        self, node: Declared, *subpath: str | int, message: str, hint: str | None = None, key: bool = False, **kw: Any
+    ) -> None:
+        doc, path = node.where(*subpath)
+        self.doc(doc, path, message, hint=hint, key=key or not subpath, **kw)
+
+
+def _check_location(report: Reporter, doc: SourceDocument, path: KeyPath, name: str) -> None:
+    problem = region_problem(name)
+    if problem:
+        report.doc(doc, path, problem[0], hint=problem[1])
+
+
+def _check_tags(report: Reporter, doc: SourceDocument, path: KeyPath, tags: dict[str, str]) -> None:
+    for key in tags:
+        if key.lower() == OWNERSHIP_TAG[0]:
+            report.doc(
+                doc,
+                (*path, key),
+                f"tag '{key}' is reserved: reconcile sets '{OWNERSHIP_TAG[0]}: {OWNERSHIP_TAG[1]}' on what it manages",
+                key=True,
+                hint="use another tag name",
+            )
+
+
+def check_eol(report: Reporter, node: Declared, now: datetime) -> None:
+    text = node.props.get("endOfLifeDate")
+    if text is None:
+        return
+    when = parse_date(text)
+    if when is None:
+        report.at(node, "endOfLifeDate", message=f"'{text}' is not a valid date")
+    elif when <= now:
+        report.at(
+            node,
+            "endOfLifeDate",
+            message=f"EndOfLifeDate must be set to a future date ({text} has passed)",
+            hint="remove it or move it forward",
+        )
+
+
+def _check_scopes(report: Reporter, bundle: ManifestBundle) -> None:
+    for doc in bundle.documents:
+        scope = doc.data.get("scope") or {}
+        if "location" in scope:
+            _check_location(report, doc, ("scope", "location"), scope["location"])
+        if scope.get("createResourceGroup") and not scope.get("location"):
+            report.doc(doc, ("scope", "createResourceGroup"), "creating the resource group needs scope.location")
+        if scope.get("createResourceGroup") and not scope.get("resourceGroup"):
+            report.doc(doc, ("scope", "createResourceGroup"), "createResourceGroup needs scope.resourceGroup")
+        _check_tags(report, doc, ("scope", "tags"), scope.get("tags") or {})
+        for gname, gallery in (doc.data.get("galleries") or {}).items():
+            gpath = ("galleries", gname)
+            _check_tags(report, doc, (*gpath, "tags"), (gallery or {}).get("tags") or {})
+            for dname, definition in ((gallery or {}).get("definitions") or {}).items():
+                dpath = (*gpath, "definitions", dname)
+                _check_tags(report, doc, (*dpath, "tags"), (definition or {}).get("tags") or {})
+                for vname, version in ((definition or {}).get("versions") or {}).items():
+                    _check_tags(report, doc, (*dpath, "versions", vname, "tags"), (version or {}).get("tags") or {})
+
+
+def _check_tag_count(report: Reporter, node: Declared) -> None:
+    merged = {**(node.scope().get("tags") or {}), **(node.props.get("tags") or {})}
+    merged[OWNERSHIP_TAG[0]] = OWNERSHIP_TAG[1]
+    if len(merged) > MAX_TAGS:
+        where = ("tags",) if "tags" in node.props else ()
+        report.at(
+            node,
+            *where,
+            message=f"{len(merged)} tags with the scope's defaults and the ownership tag; Azure allows {MAX_TAGS}",
+        )
+
+
+def _check_gallery(report: Reporter, gallery: Declared) -> None:
+    found = gallery_resource_group(gallery)
+    if found is None:
+        report.at(
+            gallery,
+            message=f"gallery '{gallery.name}' has no resource group",
+            hint="set scope.resourceGroup in the file that declares it",
+        )
+    else:
+        group, source = found
+        for doc, _ in gallery.mentions:
+            other = (doc.data.get("scope") or {}).get("resourceGroup")
+            if other and other.lower() != group.lower():
+                report.doc(
+                    doc,
+                    ("scope", "resourceGroup"),
+                    f"gallery '{gallery.name}' is in resource group '{group}' ({source.file}), "
+                    f"but this file's scope puts it in '{other}'",
+                    hint="a gallery lives in one resource group; move its definitions to a file with that scope",
+                )
+    location = gallery_location(gallery)
+    if location is None:
+        report.at(gallery, message=f"gallery '{gallery.name}' has no location", hint="set location or scope.location")
+    elif "location" in gallery.props:
+        _check_location(report, *gallery.where("location"), location)
+    _check_tag_count(report, gallery)
+
+
+def _check_definition(
+    report: Reporter, definition: Declared, now: datetime, seen: dict[tuple[str, ...], Declared]
+) -> None:
+    props = definition.props
+    for required in ("identifier", "osType", "osState"):
+        if required not in props:
+            report.at(
+                definition,
+                message=f"missing required property '{required}' (not set in any file)",
+                hint="a file may add versions to a definition, but some file must declare it fully",
+            )
+    identifier = props.get("identifier")
+    if identifier:
+        triple = tuple(identifier[k].lower() for k in ("publisher", "offer", "sku"))
+        other = seen.get(triple)
+        if other is not None:
+            doc, path = other.where("identifier")
+            line, column = doc.key_pos(path)
+            report.at(
+                definition,
+                "identifier",
+                key=True,
+                message=f"Gallery image: {other.name} identified by (publisher:{identifier['publisher']}, "
+                f"offer:{identifier['offer']}, sku:{identifier['sku']}) already exists ({doc.file}:{line}:{column})",
+                hint="Choose a different publisher, offer, sku combination.",
+            )
+        else:
+            seen[triple] = definition
+    if "location" in props:
+        _check_location(report, *definition.where("location"), props["location"])
+    check_eol(report, definition, now)
+    for name in ("vCPUs", "memory"):
+        bounds = (props.get("recommended") or {}).get(name) or {}
+        if "min" in bounds and "max" in bounds and bounds["min"] > bounds["max"]:
+            report.at(
+                definition,
+                "recommended",
+                name,
+                message=f"The minimum value of {name} must not be greater than the maximum value of {name}.",
+            )
+    generation = props.get("hyperVGeneration")
+    features = props.get("features") or {}
+    security = features.get("securityType")
+    if security in NEEDS_V2 and generation != "V2":
+        report.at(
+            definition,
+            "features",
+            "securityType",
+            message=f"security type {security} needs a V2 (generation 2) definition",
+            hint="set hyperVGeneration: V2",
+        )
+    if "NVMe" in (features.get("diskControllerTypes") or []) and generation != "V2":
+        report.at(
+            definition,
+            "features",
+            "diskControllerTypes",
+            message="the NVMe disk controller needs a V2 (generation 2) definition",
+            hint="set hyperVGeneration: V2",
+        )
+    if props.get("architecture") == "Arm64" and generation != "V2":
+        report.at(
+            definition,
+            "architecture",
+            message="Arm64 images need a V2 (generation 2) definition",
+            hint="set hyperVGeneration: V2",
+        )
+    _check_tag_count(report, definition)
+
+
+def check_bundle(bundle: ManifestBundle, *, now: datetime | None = None) -> Diagnostics:
+    """Every semantic problem of a merged bundle (the schema has already passed for each document)."""
+    from reconciler.manifest.rules_versions import check_version
+
+    now = now or datetime.now(timezone.utc)
+    diags = Diagnostics()
+    report = Reporter(diags)
+    _check_scopes(report, bundle)
+    for gallery in bundle.galleries.values():
+        _check_gallery(report, gallery)
+        identifiers: dict[tuple[str, ...], Declared] = {}
+        for definition in gallery.children.values():
+            _check_definition(report, definition, now, identifiers)
+            location = definition_location(definition)
+            for version in definition.children.values():
+                check_version(report, bundle, version, location, now)
+                _check_tag_count(report, version)
+    for version in bundle.versions():
+        parts = version.name.split(".")
+        if any(int(p) > INT32_MAX for p in parts):
+            report.at(
+                version,
+                message=f"version '{version.name}': each part of Major.Minor.Patch must be at most {INT32_MAX}",
+            )
+    return diags
