@@ -47,6 +47,7 @@ PROVIDER_TYPES = {
     "snapshot": "Microsoft.Compute/snapshots",
     "disk": "Microsoft.Compute/disks",
     "storageAccount": "Microsoft.Storage/storageAccounts",
+    "diskEncryptionSet": "Microsoft.Compute/diskEncryptionSets",
 }
 
 
@@ -66,7 +67,7 @@ class _Builder:
         return Origin(doc.file, line, column)
 
     def tags(self, node: Declared) -> Tags:
-        merged = {**(node.scope().get("tags") or {}), **(node.props.get("tags") or {})}
+        merged = {**node.default_tags(), **(node.props.get("tags") or {})}
         merged[OWNERSHIP_TAG[0]] = OWNERSHIP_TAG[1]
         return freeze_tags(merged)
 
@@ -156,15 +157,17 @@ class _Builder:
             origin=self.origin(node),
         )
 
-    def target_region(self, item: str | dict[str, Any]) -> TargetRegion:
+    def target_region(self, item: str | dict[str, Any], group: str) -> TargetRegion:
         entry = region_entry(item)
         encryption = None
         if entry.encryption:
+            data_sets = entry.encryption.get("dataDiskEncryptionSets") or {}
+            os_set = entry.encryption.get("osDiskEncryptionSet")
             encryption = RegionEncryption(
-                os_disk_encryption_set_id=entry.encryption.get("osDiskEncryptionSetId"),
+                os_disk_encryption_set_id=self.reference("diskEncryptionSet", os_set, group) if os_set else None,
                 data_disk_encryption_set_ids=tuple(
                     sorted(
-                        (int(lun), des) for lun, des in (entry.encryption.get("dataDiskEncryptionSetIds") or {}).items()
+                        (int(lun), self.reference("diskEncryptionSet", des, group)) for lun, des in data_sets.items()
                     )
                 ),
             )
@@ -197,7 +200,9 @@ class _Builder:
             source=self.source(props["source"], group),
             os_disk_host_caching=props.get("osDiskHostCaching"),
             data_disks=tuple(sorted(disks, key=lambda d: d.lun)),
-            target_regions=tuple(sorted((self.target_region(t) for t in props["targetRegions"]), key=lambda t: t.name)),
+            target_regions=tuple(
+                sorted((self.target_region(t, group) for t in props["targetRegions"]), key=lambda t: t.name)
+            ),
             replica_count=props.get("replicaCount"),
             storage_account_type=props.get("storageAccountType"),
             exclude_from_latest=props.get("excludeFromLatest"),

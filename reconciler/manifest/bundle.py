@@ -43,6 +43,12 @@ class Declared:
         doc, path = self.home
         return doc, (*path, *subpath)
 
+    def default_tags(self) -> dict[str, str]:
+        """Scope tags cascade: the parent's defaults, overridden by the declaring document's scope tags."""
+        inherited = self.parent.default_tags() if self.parent is not None else {}
+        doc, _ = self.home
+        return {**inherited, **((doc.data.get("scope") or {}).get("tags") or {})}
+
     def scope(self) -> dict[str, Any]:
         """The scope of the declaring document, falling back to the parent's for scope-less files."""
         doc, _ = self.home

@@ -111,7 +111,7 @@ def _check_scopes(report: Reporter, bundle: ManifestBundle) -> None:
 
 
 def _check_tag_count(report: Reporter, node: Declared) -> None:
-    merged = {**(node.scope().get("tags") or {}), **(node.props.get("tags") or {})}
+    merged = {**node.default_tags(), **(node.props.get("tags") or {})}
     merged[OWNERSHIP_TAG[0]] = OWNERSHIP_TAG[1]
     if len(merged) > MAX_TAGS:
         where = ("tags",) if "tags" in node.props else ()

@@ -89,24 +89,24 @@ def _check_regions(
             )
         encryption = entry.encryption or {}
         luns = {disk["lun"] for disk in props.get("dataDisks") or []}
-        for lun in encryption.get("dataDiskEncryptionSetIds") or {}:
+        for lun in encryption.get("dataDiskEncryptionSets") or {}:
             if int(lun) not in luns:
                 report.at(
                     version,
                     "targetRegions",
                     index,
                     "encryption",
-                    "dataDiskEncryptionSetIds",
+                    "dataDiskEncryptionSets",
                     lun,
                     key=True,
                     message=f"no data disk with LUN {lun} in this version",
                 )
-        for lun, des in (encryption.get("dataDiskEncryptionSetIds") or {}).items():
-            path = ("targetRegions", index, "encryption", "dataDiskEncryptionSetIds", lun)
+        for lun, des in (encryption.get("dataDiskEncryptionSets") or {}).items():
+            path = ("targetRegions", index, "encryption", "dataDiskEncryptionSets", lun)
             _check_reference(report, version, path, "diskEncryptionSet", des)
-        if "osDiskEncryptionSetId" in encryption:
-            path = ("targetRegions", index, "encryption", "osDiskEncryptionSetId")
-            _check_reference(report, version, path, "diskEncryptionSet", encryption["osDiskEncryptionSetId"])
+        if "osDiskEncryptionSet" in encryption:
+            path = ("targetRegions", index, "encryption", "osDiskEncryptionSet")
+            _check_reference(report, version, path, "diskEncryptionSet", encryption["osDiskEncryptionSet"])
     names = {fold_region(e.name) for _, e in entries}
     if location and entries and fold_region(location) not in names:
         report.at(
