@@ -1,0 +1,322 @@
+"""Galleries and gallery image definitions: create/update/get/list/delete with the Compute RP's rules."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from . import apiversions, lro, rules
+from .common import Ctx, Response, check_location, deep_merge, page
+from .errors import ArmError, cannot_delete, parent_not_found, resource_not_found
+from .store import Record
+from .validation import clean_body
+
+GALLERY_TYPE = "Microsoft.Compute/galleries"
+IMAGE_TYPE = "Microsoft.Compute/galleries/images"
+IMAGE_IMMUTABLE = (
+    "properties.osType",
+    "properties.osState",
+    "properties.hyperVGeneration",
+    "properties.identifier.publisher",
+    "properties.identifier.offer",
+    "properties.identifier.sku",
+    "properties.architecture",
+    "properties.eula",
+    "properties.privacyStatementUri",
+    "properties.purchasePlan.name",
+    "properties.purchasePlan.publisher",
+    "properties.purchasePlan.product",
+)
+
+
+def render(rec: Record, state: str | None = None) -> dict[str, Any]:
+    body = copy.deepcopy(rec.body)
+    body.setdefault("properties", {})["provisioningState"] = state or "Succeeded"
+    return body
+
+
+def _read_body(ctx: Ctx, name: str, prefix: str, definition: str) -> dict[str, Any]:
+    raw = ctx.req.json()
+    if isinstance(raw, dict):
+        rules.check_body_name(raw, name, prefix)
+    return clean_body(raw, definition, prefix)
+
+
+def _listing(ctx: Ctx, rows: list[Record]) -> Response:
+    size = ctx.backend.config.page_size
+    more = len(rows) > size
+    rows = rows[:size]
+    return page(ctx, [render(r) for r in rows], more, rows[-1].key if rows else "")
+
+
+# --- galleries -------------------------------------------------------------------------------------------------
+
+
+def _gallery_id(rg: Record, name: str) -> str:
+    return f"{rg.id}/providers/{GALLERY_TYPE}/{name}"
+
+
+def gallery_get(ctx: Ctx) -> Response:
+    apiversions.check_gallery(ctx.req.api_version, "galleries")
+    p = ctx.params
+    rg = ctx.backend.resource_group(p["sub"], p["rg"])
+    rec = ctx.backend.store.get(_gallery_id(rg, p["gallery"]))
+    if rec is None:
+        raise resource_not_found(GALLERY_TYPE, p["gallery"], p["rg"])
+    return Response(200, render(rec))
+
+
+def gallery_put(ctx: Ctx, patch: bool = False) -> Response:
+    apiversions.check_gallery(ctx.req.api_version, "galleries")
+    p = ctx.params
+    rules.check_gallery_name(p["gallery"])
+    clean = _read_body(ctx, p["gallery"], "gallery", "GalleryUpdate" if patch else "Gallery")
+    b = ctx.backend
+    with b.store.transaction():
+        rg = b.resource_group(p["sub"], p["rg"])
+        rid = _gallery_id(rg, p["gallery"])
+        old = b.store.get(rid)
+        if patch and old is None:
+            raise resource_not_found(GALLERY_TYPE, p["gallery"], p["rg"])
+        if old is not None:
+            name, location = old.name, old.body["location"]
+            if not patch and check_location(clean["location"], GALLERY_TYPE) != location:
+                raise _location_conflict(rid, location, clean["location"], p["rg"])
+            rules.check_immutable(old.body, clean, ("properties.sharingProfile.permissions",), "gallery")
+            props = (
+                deep_merge(old.body.get("properties", {}), clean.get("properties", {}))
+                if patch
+                else dict(clean.get("properties", {}))
+            )
+            tags = clean.get("tags", old.body.get("tags")) if patch else clean.get("tags")
+        else:
+            name, location = p["gallery"], check_location(clean["location"], GALLERY_TYPE)
+            for other in b.store.by_name(p["sub"], "gallery", name):
+                if other.key != rid.lower():
+                    raise ArmError(
+                        409,
+                        "Conflict",
+                        f"The gallery name {name} is not unique within the subscription {p['sub']}. "
+                        "Pick another gallery name.",
+                    )
+            props, tags = dict(clean.get("properties", {})), clean.get("tags")
+        props["identifier"] = {"uniqueName": f"{p['sub']}-{name.upper()}"}
+        body: dict[str, Any] = {"id": rid, "name": name, "type": GALLERY_TYPE, "location": location}
+        if tags:
+            body["tags"] = tags
+        body["properties"] = props
+        rec = Record(rid, "gallery", rg.id, p["sub"], name, body, old.meta if old else {"created": ctx.now})
+        b.store.put(rec)
+        op = lro.start(ctx, rid, ctx.now)
+    status, state = (200, "Succeeded") if patch else ((200, "Updating") if old else (201, "Creating"))
+    return Response(status, render(rec, state), lro.headers(ctx, op, location, in_progress=False))
+
+
+def gallery_patch(ctx: Ctx) -> Response:
+    return gallery_put(ctx, patch=True)
+
+
+def gallery_delete(ctx: Ctx) -> Response:
+    apiversions.check_gallery(ctx.req.api_version, "galleries")
+    p = ctx.params
+    b = ctx.backend
+    with b.store.transaction():
+        rg = b.resource_group(p["sub"], p["rg"])
+        rid = _gallery_id(rg, p["gallery"])
+        rec = b.store.get(rid)
+        if rec is None:
+            return Response(204)
+        _check_empty(ctx, rid)
+        b.store.delete(rid)
+        op = lro.start(ctx, rid, ctx.now)
+    return Response(202, None, lro.headers(ctx, op, rec.body["location"], delete=True, in_progress=False))
+
+
+def gallery_list_by_rg(ctx: Ctx) -> Response:
+    apiversions.check_gallery(ctx.req.api_version, "galleries")
+    p = ctx.params
+    rg = ctx.backend.resource_group(p["sub"], p["rg"])
+    size = ctx.backend.config.page_size
+    return _listing(ctx, ctx.backend.store.children(rg.id, "gallery", ctx.req.query.get("$skiptoken", ""), size + 1))
+
+
+def gallery_list(ctx: Ctx) -> Response:
+    apiversions.check_gallery(ctx.req.api_version, "galleries")
+    sub = ctx.params["sub"]
+    ctx.backend.subscription(sub)
+    size = ctx.backend.config.page_size
+    rows = ctx.backend.store.in_subscription(sub, "gallery", ctx.req.query.get("$skiptoken", ""), size + 1)
+    return _listing(ctx, rows)
+
+
+def _check_empty(ctx: Ctx, rid: str) -> None:
+    child = ctx.backend.store.any_child(rid)
+    if child is not None:
+        raise cannot_delete(child.id)
+    recent = ctx.backend.recently_emptied(rid)
+    if recent is not None:
+        raise cannot_delete(recent)
+
+
+def _location_conflict(rid: str, before: str, after: str, rg: str) -> ArmError:
+    return ArmError(
+        409,
+        "InvalidResourceLocation",
+        f"The resource '{rid}' already exists in location '{before}' in resource group '{rg}'. A resource with the "
+        f"same name cannot be created in location '{after}'. Please select a new resource name.",
+    )
+
+
+# --- image definitions -----------------------------------------------------------------------------------------
+
+
+def _parent_gallery(ctx: Ctx) -> Record:
+    p = ctx.params
+    rg = ctx.backend.resource_group(p["sub"], p["rg"])
+    gallery = ctx.backend.store.get(_gallery_id(rg, p["gallery"]))
+    if gallery is None:
+        raise parent_not_found(p["gallery"])
+    return gallery
+
+
+def image_get(ctx: Ctx) -> Response:
+    apiversions.check_gallery(ctx.req.api_version, "galleries/images")
+    p = ctx.params
+    gallery = _parent_gallery(ctx)
+    rec = ctx.backend.store.get(f"{gallery.id}/images/{p['image']}")
+    if rec is None:
+        raise resource_not_found(IMAGE_TYPE, f"{p['gallery']}/{p['image']}", p["rg"])
+    return Response(200, render(rec))
+
+
+def image_list(ctx: Ctx) -> Response:
+    apiversions.check_gallery(ctx.req.api_version, "galleries/images")
+    gallery = _parent_gallery(ctx)
+    size = ctx.backend.config.page_size
+    rows = ctx.backend.store.children(gallery.id, "galleryImage", ctx.req.query.get("$skiptoken", ""), size + 1)
+    return _listing(ctx, rows)
+
+
+def _image_defaults(props: dict[str, Any], api: str) -> None:
+    v2 = apiversions.at_least(api, apiversions.V2_DEFAULT_FROM)
+    if "hyperVGeneration" not in props:
+        props["hyperVGeneration"] = "V2" if v2 else "V1"
+        if v2 and not any(f.get("name", "").lower() == "securitytype" for f in props.get("features", [])):
+            props["features"] = [
+                *props.get("features", []),
+                {"name": "SecurityType", "value": "TrustedLaunchSupported"},
+            ]
+    props.setdefault("architecture", "x64")
+
+
+def _features_key(props: dict[str, Any]) -> list[tuple[str, str]]:
+    return sorted((f.get("name", "").lower(), str(f.get("value", "")).lower()) for f in props.get("features", []))
+
+
+def image_put(ctx: Ctx, patch: bool = False) -> Response:
+    api = apiversions.check_gallery(ctx.req.api_version, "galleries/images")
+    p = ctx.params
+    rules.check_image_name(p["image"])
+    clean = _read_body(ctx, p["image"], "galleryImage", "GalleryImageUpdate" if patch else "GalleryImage")
+    b = ctx.backend
+    with b.store.transaction():
+        gallery = _parent_gallery(ctx)
+        rid = f"{gallery.id}/images/{p['image']}"
+        old = b.store.get(rid)
+        if patch and old is None:
+            raise resource_not_found(IMAGE_TYPE, f"{p['gallery']}/{p['image']}", p["rg"])
+        new_props = clean.get("properties", {})
+        if old is not None:
+            name, location = old.name, old.body["location"]
+            if not patch and check_location(clean["location"], IMAGE_TYPE) != location:
+                raise _location_conflict(rid, location, clean["location"], p["rg"])
+            rules.check_immutable(old.body, clean, IMAGE_IMMUTABLE, "galleryImage")
+            old_props = old.body["properties"]
+            if "features" in new_props and _features_key(new_props) != _features_key(old_props):
+                can_update = apiversions.at_least(api, apiversions.FEATURE_UPDATE_FROM) and new_props.get(
+                    "allowUpdateImage"
+                )
+                if not can_update:
+                    raise ArmError(
+                        409,
+                        "PropertyChangeNotAllowed",
+                        "Changing property 'galleryImage.properties.features' is not allowed.",
+                        "galleryImage.properties.features",
+                    )
+            props = deep_merge(old_props, new_props)
+            # endOfLifeDate can be changed but not removed (API-FACTS §5.2), so a PUT without it keeps it.
+            if "endOfLifeDate" in old_props and "endOfLifeDate" not in props:
+                props["endOfLifeDate"] = old_props["endOfLifeDate"]
+            if not patch:
+                props = {**{k: old_props[k] for k in IMAGE_KEEP if k in old_props}, **new_props}
+            tags = clean.get("tags", old.body.get("tags")) if patch else clean.get("tags")
+        else:
+            name, location = p["image"], check_location(clean["location"], IMAGE_TYPE)
+            props, tags = dict(new_props), clean.get("tags")
+            _image_defaults(props, api)
+        props.pop("allowUpdateImage", None)
+        rules.check_identifier(props.get("identifier", {}))
+        if "endOfLifeDate" in new_props:
+            rules.check_future(new_props["endOfLifeDate"], "galleryImage.properties.endOfLifeDate", ctx.now)
+        rules.check_range(props)
+        _check_unique_identifier(ctx, gallery, rid, name, props["identifier"])
+        body: dict[str, Any] = {"id": rid, "name": name, "type": IMAGE_TYPE, "location": location}
+        if tags:
+            body["tags"] = tags
+        body["properties"] = props
+        rec = Record(rid, "galleryImage", gallery.id, p["sub"], name, body, old.meta if old else {"created": ctx.now})
+        b.store.put(rec)
+        op = lro.start(ctx, rid, ctx.now)
+    status, state = (200, "Updating") if (old or patch) else (201, "Creating")
+    return Response(status, render(rec, state), lro.headers(ctx, op, location, in_progress=False))
+
+
+# Properties a PUT keeps when it leaves them out: immutable or server-defaulted, so omission is not a change.
+IMAGE_KEEP = (
+    "osType",
+    "osState",
+    "hyperVGeneration",
+    "architecture",
+    "identifier",
+    "eula",
+    "privacyStatementUri",
+    "purchasePlan",
+    "features",
+    "endOfLifeDate",
+)
+
+
+def image_patch(ctx: Ctx) -> Response:
+    return image_put(ctx, patch=True)
+
+
+def _check_unique_identifier(ctx: Ctx, gallery: Record, rid: str, name: str, ident: dict[str, str]) -> None:
+    triple = tuple(ident.get(k, "").lower() for k in ("publisher", "offer", "sku"))
+    for other in ctx.backend.store.children(gallery.id, "galleryImage"):
+        if other.key == rid.lower():
+            continue
+        o = other.body["properties"]["identifier"]
+        if tuple(o.get(k, "").lower() for k in ("publisher", "offer", "sku")) == triple:
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"Gallery image: {name} identified by (publisher:{ident['publisher']}, offer:{ident['offer']}, "
+                f"sku:{ident['sku']}) already exists. Choose a different publisher, offer, sku combination.",
+            )
+
+
+def image_delete(ctx: Ctx) -> Response:
+    apiversions.check_gallery(ctx.req.api_version, "galleries/images")
+    p = ctx.params
+    b = ctx.backend
+    with b.store.transaction():
+        gallery = _parent_gallery(ctx)
+        rid = f"{gallery.id}/images/{p['image']}"
+        rec = b.store.get(rid)
+        if rec is None:
+            return Response(204)
+        _check_empty(ctx, rid)
+        b.store.delete(rid)
+        b.note_child_deleted(gallery.id, rid)
+        op = lro.start(ctx, rid, ctx.now)
+    return Response(202, None, lro.headers(ctx, op, rec.body["location"], delete=True, in_progress=False))
