@@ -67,7 +67,11 @@ def _field_changes(desired: m.Resource, live: LiveResource) -> list[FieldChange]
 
 def _creation_fields(desired: m.Resource) -> list[FieldChange]:
     """What a create sets: every managed field with a value (defaults left to Azure are not listed)."""
-    out = [FieldChange(path, None, spec.value) for path, spec in fields_of(desired).items() if spec.value is not None]
+    out = [
+        FieldChange(path, None, _effective(spec))
+        for path, spec in fields_of(desired).items()
+        if _effective(spec) is not None and not (spec.value is None and spec.default is False)
+    ]
     return out + _tag_changes(desired.tags, ())
 
 

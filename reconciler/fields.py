@@ -49,11 +49,11 @@ def _source(s: m.Source | None) -> dict[str, Any] | None:
         return None
     out: dict[str, Any] = {"kind": s.kind.value}
     if s.id:
-        out["id"] = s.id.lower()
+        out["id"] = s.id
     if s.uri:
         out["uri"] = s.uri
     if s.storage_account_id:
-        out["storageAccountId"] = s.storage_account_id.lower()
+        out["storageAccountId"] = s.storage_account_id
     return out
 
 
@@ -105,7 +105,8 @@ def version_fields(v: m.ImageVersion) -> dict[str, Field]:
     default_count = v.replica_count if v.replica_count is not None else 1
     fields: dict[str, Field] = {
         "location": Field(v.location, mutable=False),
-        "storageProfile.source": Field(_source(v.source), mutable=False),
+        # ARM ids are case-insensitive; a VHD URI is compared the same way (hosts and Azure blob paths are).
+        "storageProfile.source": Field(_source(v.source), mutable=False, case_insensitive=True),
         "storageProfile.osDiskImage.hostCaching": Field(v.os_disk_host_caching, mutable=False),
         "publishingProfile.replicaCount": Field(v.replica_count, default=1),
         "publishingProfile.storageAccountType": Field(v.storage_account_type, mutable=False, case_insensitive=True),
@@ -119,7 +120,7 @@ def version_fields(v: m.ImageVersion) -> dict[str, Field]:
     }
     for disk in v.data_disks:
         fields[f"storageProfile.dataDiskImages[{disk.lun}]"] = Field(
-            {"source": _source(disk.source), "hostCaching": disk.host_caching}, mutable=False
+            {"source": _source(disk.source), "hostCaching": disk.host_caching}, mutable=False, case_insensitive=True
         )
     for region in v.target_regions:
         base = f"publishingProfile.targetRegions[{region.name}]"

@@ -12,14 +12,12 @@ import click
 from reconciler.commands.common import console, fail, load, run_async, target_options
 
 
-async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
-    from reconciler.arm import ArmSession
-    from reconciler.diff import DiffOptions
+async def read_and_plan(clients: Any, loaded: Any, options: Any) -> tuple[Any, Any]:
+    """Read live state with open clients and diff it against the desired state: (plan, live)."""
     from reconciler.live import read_live
     from reconciler.plan import build_plan
 
-    async with ArmSession(loaded.target) as clients:
-        live = await read_live(clients, loaded.desired)
+    live = await read_live(clients, loaded.desired)
     missing = [
         g
         for g in loaded.desired.resource_groups
@@ -31,14 +29,16 @@ async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
             f"resource group(s) {names} do not exist in subscription {loaded.target.subscription_id}; create "
             "them, or set scope.createResourceGroup: true so the tool creates them"
         )
-    plan = build_plan(
-        loaded.desired,
-        live,
-        loaded.target.info(),
-        options=DiffOptions(allow_replace=allow_replace, prune=prune),
-        manifest_paths=loaded.paths,
-    )
+    plan = build_plan(loaded.desired, live, loaded.target.info(), options=options, manifest_paths=loaded.paths)
     return plan, live
+
+
+async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
+    from reconciler.arm import ArmSession
+    from reconciler.diff import DiffOptions
+
+    async with ArmSession(loaded.target) as clients:
+        return await read_and_plan(clients, loaded, DiffOptions(allow_replace=allow_replace, prune=prune))
 
 
 def write_plan_file(plan: Any, out: str) -> None:

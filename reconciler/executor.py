@@ -1,0 +1,243 @@
+"""Run plan steps against Azure: dependencies respected, independent steps concurrent, failures contained.
+
+A failed step fails only itself: steps that depend on it are skipped with the cause, everything
+else carries on. Long-running operations are awaited through azure-core's pollers; replication
+progress is read with `$expand=ReplicationStatus` while a version's operation runs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from reconciler import model as m
+from reconciler import operations as ops
+from reconciler.arm import Clients, explain_error
+from reconciler.live import read_version_status
+from reconciler.live_state import LiveState
+from reconciler.steps import CREATE, CREATE_GROUP, DELETE, WAIT, Step
+from reconciler.wire import RegionReplication
+
+SUCCEEDED, FAILED, SKIPPED, ACCEPTED, TIMED_OUT = "succeeded", "failed", "skipped", "accepted", "timed-out"
+
+
+@dataclass
+class StepResult:
+    step: Step
+    status: str
+    message: str = ""
+    request_ids: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (SUCCEEDED, ACCEPTED)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.step.address,
+            "kind": self.step.kind,
+            "operation": self.step.operation,
+            "status": self.status,
+            "message": self.message,
+            "requestIds": self.request_ids,
+            "seconds": round(self.seconds, 3),
+        }
+
+
+class Events(Protocol):
+    def started(self, step: Step) -> None: ...
+    def progress(self, step: Step, regions: tuple[RegionReplication, ...]) -> None: ...
+    def message(self, step: Step, text: str) -> None: ...
+    def finished(self, result: StepResult) -> None: ...
+
+
+@dataclass(frozen=True)
+class ExecOptions:
+    parallelism: int = 10
+    wait: bool = True
+    """Wait for image version replication; False returns once Azure accepted each request."""
+    operation_timeout: float | None = None
+    progress_interval: float = 5.0
+    source_timeout: float = 4 * 3600.0
+    delete_conflict_timeout: float = 180.0
+
+
+class Executor:
+    def __init__(
+        self, clients: Clients, desired: m.DesiredState, live: LiveState, events: Events, options: ExecOptions
+    ) -> None:
+        self.clients = clients
+        self.desired = desired.by_key()
+        self.groups = {f"resourceGroup:{g.name}".lower(): g for g in desired.resource_groups}
+        self.live = live
+        self.events = events
+        self.options = options
+        self.sem = asyncio.Semaphore(max(1, options.parallelism))
+        self.results: dict[str, StepResult] = {}
+        self._futures: dict[str, asyncio.Future[StepResult]] = {}
+
+    async def run(self, steps: list[Step], timeout: float | None = None) -> list[StepResult]:
+        loop = asyncio.get_running_loop()
+        self._futures = {s.id: loop.create_future() for s in steps}
+        tasks = [asyncio.create_task(self._run_step(s)) for s in steps]
+        try:
+            await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        except (asyncio.TimeoutError, TimeoutError):
+            for step in steps:
+                if step.id not in self.results:
+                    self.results[step.id] = StepResult(
+                        step,
+                        TIMED_OUT,
+                        "the overall --timeout ran out while this "
+                        "was still running (Azure carries on; re-run apply or "
+                        "`reconcile status --wait` to follow it)",
+                    )
+                    self.events.finished(self.results[step.id])
+        return [self.results[s.id] for s in steps]
+
+    async def _run_step(self, step: Step) -> None:
+        for dep in sorted(step.deps):
+            future = self._futures.get(dep)
+            if future is None:
+                continue
+            done = await future
+            if not done.ok:
+                result = StepResult(
+                    step, SKIPPED, f"skipped because {done.step.operation} of {done.step.address} {done.status}"
+                )
+                self._finish(step, result)
+                return
+        async with self.sem:
+            self.events.started(step)
+            start = time.monotonic()
+            record = ops.CallRecord()
+            try:
+                coro = self._perform(step, record)
+                status, message = await asyncio.wait_for(coro, self.options.operation_timeout)
+            except (asyncio.TimeoutError, TimeoutError):
+                status, message = (
+                    TIMED_OUT,
+                    (
+                        f"still running after the per-operation timeout of "
+                        f"{self.options.operation_timeout:g}s (Azure carries on)"
+                    ),
+                )
+            except Exception as err:  # the boundary: any failure fails this step only
+                status, message = FAILED, explain_error(err)
+            result = StepResult(step, status, message, record.request_ids, time.monotonic() - start)
+        self._finish(step, result)
+
+    def _finish(self, step: Step, result: StepResult) -> None:
+        self.results[step.id] = result
+        self._futures[step.id].set_result(result)
+        self.events.finished(result)
+
+    async def _perform(self, step: Step, record: ops.CallRecord) -> tuple[str, str]:
+        if step.operation == CREATE_GROUP:
+            group = self.groups[step.address.lower()]
+            await ops.create_resource_group(self.clients, group.name, group.location or "", record)
+            return SUCCEEDED, f"resource group created in {group.location}"
+        key = m.resource_key(step.address)
+        if step.operation == DELETE:
+            return await self._delete(step, record)
+        resource = self.desired[key]
+        if step.operation == WAIT:
+            assert isinstance(resource, m.ImageVersion)
+            return await self._follow_replication(step, resource, None)
+        if isinstance(resource, m.ImageVersion) and resource.source and resource.source.address:
+            await self._await_source(step, resource.source.address)
+        if step.operation == CREATE:
+            poller = await ops.create(self.clients, resource, record)
+        else:
+            live = self.live.resources[key]
+            poller = await ops.update(self.clients, resource, live, record)
+        if isinstance(resource, m.ImageVersion):
+            if not self.options.wait:
+                return ACCEPTED, "accepted by Azure; replication continues (`reconcile status` follows it)"
+            return await self._follow_replication(step, resource, poller)
+        await poller.result()
+        return SUCCEEDED, ""
+
+    async def _delete(self, step: Step, record: ops.CallRecord) -> tuple[str, str]:
+        from azure.core.exceptions import ResourceNotFoundError
+
+        item = self.live.resources[m.resource_key(step.address)]
+
+        async def attempt() -> None:
+            poller = await ops.delete(self.clients, item.resource, record)
+            await poller.result()
+
+        try:
+            await ops.retry_conflicts(
+                attempt,
+                deadline_s=self.options.delete_conflict_timeout,
+                on_wait=lambda text: self.events.message(step, text),
+            )
+        except ResourceNotFoundError:
+            return SUCCEEDED, "already gone"
+        return SUCCEEDED, ""
+
+    async def _follow_replication(self, step: Step, version: m.ImageVersion, poller: Any) -> tuple[str, str]:
+        """Wait for the operation while showing per-region replication, as often as progress_interval."""
+        task = asyncio.ensure_future(poller.result() if poller is not None else self._until_settled(version))
+        while True:
+            done, _ = await asyncio.wait({task}, timeout=self.options.progress_interval)
+            if done:
+                break
+            status = await read_version_status(self.clients, version)
+            if status is not None and status.info.replication:
+                self.events.progress(step, status.info.replication)
+        task.result()  # raises the operation's error
+        final = await read_version_status(self.clients, version)
+        if final is not None:
+            if final.info.replication:
+                self.events.progress(step, final.info.replication)
+            failed = [r.region for r in final.info.replication if r.state.lower() == "failed"]
+            if failed or (final.info.provisioning_state or "").lower() == "failed":
+                return FAILED, f"replication failed in {', '.join(failed) or 'a region'}"
+        return SUCCEEDED, "replicated to every target region"
+
+    async def _until_settled(self, version: m.ImageVersion) -> None:
+        while True:
+            status = await read_version_status(self.clients, version)
+            if status is None or (status.info.provisioning_state or "").lower() not in ("creating", "updating"):
+                return
+            await asyncio.sleep(self.options.progress_interval)
+
+    async def _await_source(self, step: Step, address: str) -> None:
+        """A version made from another version needs that one to exist and to have finished replicating."""
+        source = self.desired.get(m.resource_key(address))
+        if not isinstance(source, m.ImageVersion):
+            return
+        deadline = time.monotonic() + self.options.source_timeout
+        announced = False
+        while True:
+            status = await read_version_status(self.clients, source)
+            state = (status.info.provisioning_state or "").lower() if status else "absent"
+            if state == "succeeded":
+                return
+            if state == "failed":
+                raise SourceNotReady(f"its source {address} failed to replicate")
+            if time.monotonic() > deadline:
+                raise SourceNotReady(f"its source {address} did not finish replicating in time")
+            if not announced:
+                self.events.message(step, f"waiting for source {address} to finish replicating")
+                announced = True
+            await asyncio.sleep(self.options.progress_interval)
+
+
+class SourceNotReady(Exception):
+    """A version's source version is missing, failed or still replicating past the timeout."""
+
+
+def summarise(results: list[StepResult]) -> dict[str, int]:
+    counts = {SUCCEEDED: 0, ACCEPTED: 0, FAILED: 0, SKIPPED: 0, TIMED_OUT: 0}
+    for r in results:
+        counts[r.status] += 1
+    return counts
+
+
+__all__ = ["ExecOptions", "Executor", "StepResult", "summarise"]
