@@ -43,19 +43,25 @@ class Declared:
         doc, path = self.home
         return doc, (*path, *subpath)
 
-    def default_tags(self) -> dict[str, str]:
-        """Scope tags cascade: the parent's defaults, overridden by the declaring document's scope tags."""
-        inherited = self.parent.default_tags() if self.parent is not None else {}
-        doc, _ = self.home
-        return {**inherited, **((doc.data.get("scope") or {}).get("tags") or {})}
+    def own_scope(self) -> dict[str, Any]:
+        """The declaring document's scope, else the first scope among the other documents mentioning it."""
+        for doc in [self.home[0]] + [doc for doc, _ in self.mentions]:
+            scope = doc.data.get("scope")
+            if scope:
+                return scope
+        return {}
 
     def scope(self) -> dict[str, Any]:
-        """The scope of the declaring document, falling back to the parent's for scope-less files."""
-        doc, _ = self.home
-        scope = doc.data.get("scope") or {}
+        """`own_scope`, falling back to the parent's for resources only scope-less files mention."""
+        scope = self.own_scope()
         if not scope and self.parent is not None:
             return self.parent.scope()
         return scope
+
+    def default_tags(self) -> dict[str, str]:
+        """Scope tags cascade: the parent's defaults, overridden by this resource's own scope tags."""
+        inherited = self.parent.default_tags() if self.parent is not None else {}
+        return {**inherited, **(self.own_scope().get("tags") or {})}
 
 
 @dataclass(frozen=True)
@@ -91,9 +97,11 @@ class ManifestBundle:
 
 
 def gallery_resource_group(gallery: Declared) -> tuple[str, SourceDocument] | None:
-    """The gallery's resource group: from its declaring document's scope, else any mentioning document's."""
-    ordered = [gallery.home] + [m for m in gallery.mentions if m is not gallery.home]
-    for doc, _ in ordered:
+    """The gallery's resource group: from the first document (in path order) mentioning it with a scope.
+
+    Other mentioning documents must agree (a rule checks it); documents without a scope inherit it.
+    """
+    for doc, _ in gallery.mentions:
         group = (doc.data.get("scope") or {}).get("resourceGroup")
         if group:
             return group, doc
@@ -101,7 +109,14 @@ def gallery_resource_group(gallery: Declared) -> tuple[str, SourceDocument] | No
 
 
 def gallery_location(gallery: Declared) -> str | None:
-    return gallery.props.get("location") or gallery.scope().get("location")
+    """`location`, else scope.location of the declaring document, else of the first other one that has it."""
+    if gallery.props.get("location"):
+        return str(gallery.props["location"])
+    for doc, _ in [gallery.home, *gallery.mentions]:
+        location = (doc.data.get("scope") or {}).get("location")
+        if location:
+            return str(location)
+    return None
 
 
 def definition_location(definition: Declared) -> str | None:

@@ -135,11 +135,12 @@ def _check_gallery(report: Reporter, gallery: Declared) -> None:
         for doc, _ in gallery.mentions:
             other = (doc.data.get("scope") or {}).get("resourceGroup")
             if other and other.lower() != group.lower():
+                line, column = source.pos(("scope", "resourceGroup"))
                 report.doc(
                     doc,
                     ("scope", "resourceGroup"),
-                    f"gallery '{gallery.name}' is in resource group '{group}' ({source.file}), "
-                    f"but this file's scope puts it in '{other}'",
+                    f"this file's scope puts gallery '{gallery.name}' in resource group '{other}', "
+                    f"but {source.file}:{line}:{column} puts it in '{group}'",
                     hint="a gallery lives in one resource group; move its definitions to a file with that scope",
                 )
     location = gallery_location(gallery)

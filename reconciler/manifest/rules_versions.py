@@ -10,7 +10,7 @@ from reconciler.manifest.bundle import Declared, ManifestBundle, definition_loca
 from reconciler.manifest.normalise import ARM_TYPES, RegionEntry, arm_type, region_entry
 from reconciler.manifest.regions_syntax import ShorthandError, region_problem
 from reconciler.manifest.rules import Reporter, check_eol
-from reconciler.regions import display_name, fold_region, supports_zrs
+from reconciler.regions import display_name, fold_region, is_known_region, supports_zrs
 
 DISK_SOURCES = ("snapshot", "disk", "vhd")
 
@@ -108,7 +108,7 @@ def _check_regions(
             path = ("targetRegions", index, "encryption", "osDiskEncryptionSet")
             _check_reference(report, version, path, "diskEncryptionSet", encryption["osDiskEncryptionSet"])
     names = {fold_region(e.name) for _, e in entries}
-    if location and entries and fold_region(location) not in names:
+    if location and is_known_region(location) and entries and fold_region(location) not in names:
         report.at(
             version,
             "targetRegions",
@@ -142,6 +142,7 @@ def _check_shallow(report: Reporter, version: Declared, entries: list[tuple[int,
                 "targetRegions",
                 index,
                 "encryption",
+                key=True,
                 message="Shallow replication does not support disk encryption sets",
             )
 

@@ -31,6 +31,7 @@ _SCALAR_TAGS = {
 }
 # Timestamps stay strings: JSON Schema formats apply to strings, and the builder parses dates itself.
 _STRING_TAGS = {_STR, "tag:yaml.org,2002:timestamp"}
+_COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,8 @@ class _Converter:
         self.values.setdefault(path, _mark(node))
         if isinstance(node, ScalarNode):
             return self._scalar(node, path)
+        if node.tag not in _COLLECTION_TAGS:
+            self._unsupported_tag(node, path)
         self.active.add(id(node))
         try:
             if isinstance(node, SequenceNode):
@@ -109,16 +112,19 @@ class _Converter:
             return node.value
         construct = _SCALAR_TAGS.get(node.tag)
         if construct is None:
-            self.diags.error(
-                f"unsupported YAML tag '{node.tag}'",
-                file=self.file,
-                line=_mark(node)[0],
-                column=_mark(node)[1],
-                path=_dotted(path),
-                hint="manifests are plain data: no tags; use ${VAR} for values from the environment",
-            )
+            self._unsupported_tag(node, path)
             return node.value
         return construct(self.loader, node)
+
+    def _unsupported_tag(self, node: Node, path: KeyPath) -> None:
+        self.diags.error(
+            f"unsupported YAML tag '{node.tag}'",
+            file=self.file,
+            line=_mark(node)[0],
+            column=_mark(node)[1],
+            path=_dotted(path),
+            hint="manifests are plain data: no tags; use ${VAR} for values from the environment",
+        )
 
     def _mapping(self, node: MappingNode, path: KeyPath, expanding: bool) -> dict[str, Any]:
         result: dict[str, Any] = {}
@@ -208,13 +214,16 @@ def parse_yaml(text: str, file: str) -> tuple[list[SourceDocument], Diagnostics]
         index = 0
         while loader.check_node():
             node = loader.get_node()
-            converter = _Converter(loader, diags, file)
+            document_diags = Diagnostics()
+            converter = _Converter(loader, document_diags, file)
             try:
                 data = converter.convert(node, ())
             except _Refused as refused:
                 diags.error(refused.message, file=file, line=refused.pos[0], column=refused.pos[1], hint=refused.hint)
                 return [], diags
-            if data is not None:
+            diags.extend(document_diags)
+            # A document with YAML-level errors is not checked further: its data is not what the author meant.
+            if data is not None and not document_diags.has_errors:
                 documents.append(SourceDocument(file, index, data, converter.values, converter.keys))
             index += 1
     except yaml.YAMLError as exc:

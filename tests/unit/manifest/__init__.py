@@ -1,0 +1,1 @@
+"""Tests of the manifest language: loading, merging, rules, schema and the desired-state builder."""
