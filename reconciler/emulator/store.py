@@ -14,11 +14,11 @@ from typing import Any
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS resources (
     key TEXT PRIMARY KEY, id TEXT NOT NULL, kind TEXT NOT NULL, parent TEXT NOT NULL,
-    sub TEXT NOT NULL, name TEXT NOT NULL, body TEXT NOT NULL, meta TEXT NOT NULL
+    sub TEXT NOT NULL, name TEXT NOT NULL, lname TEXT NOT NULL, body TEXT NOT NULL, meta TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS res_parent ON resources (parent, kind, key);
 CREATE INDEX IF NOT EXISTS res_sub ON resources (sub, kind, key);
-CREATE INDEX IF NOT EXISTS res_name ON resources (sub, kind, name);
+CREATE INDEX IF NOT EXISTS res_name ON resources (sub, kind, lname);
 CREATE TABLE IF NOT EXISTS ops (id TEXT PRIMARY KEY, body TEXT NOT NULL);
 """
 
@@ -95,14 +95,15 @@ class Store:
     def put(self, rec: Record) -> None:
         with self._lock:
             self._conn.execute(
-                "INSERT OR REPLACE INTO resources (key, id, kind, parent, sub, name, body, meta) "
-                "VALUES (?,?,?,?,?,?,?,?)",
+                "INSERT OR REPLACE INTO resources (key, id, kind, parent, sub, name, lname, body, meta) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
                 (
                     rec.key,
                     rec.id,
                     rec.kind,
                     rec.parent.lower(),
                     rec.sub.lower(),
+                    rec.name,
                     rec.name.lower(),
                     json.dumps(rec.body),
                     json.dumps(rec.meta),
@@ -133,7 +134,7 @@ class Store:
 
     def by_name(self, sub: str, kind: str, name: str) -> list[Record]:
         rows = self._query(
-            f"SELECT {_COLS} FROM resources WHERE sub = ? AND kind = ? AND name = ?",
+            f"SELECT {_COLS} FROM resources WHERE sub = ? AND kind = ? AND lname = ?",
             (sub.lower(), kind, name.lower()),
         )
         return [_row(r) for r in rows]

@@ -40,6 +40,8 @@ def _describe_version(ctx: Ctx, rec: Record) -> dict[str, Any]:
         "osState": props.get("osState"),
         "hyperVGeneration": props.get("hyperVGeneration"),
         "sizeGB": rec.meta.get("sizes", {}).get("os", 30),
+        # a gallery version can be read wherever it has been replicated
+        "regions": [regions.fold(t["name"]) for t in rec.body["properties"]["publishingProfile"]["targetRegions"]],
     }
 
 
@@ -112,6 +114,9 @@ def check_sources(
     sizes: dict[str, Any] = {"os": info["sizeGB"], "data": {}}
     target_names = [regions.fold(t["name"]) for t in targets]
     located = [(info["location"], source)]
+    if info.get("regions"):
+        located = [(next((r for r in info["regions"] if r in target_names), info["location"]), source)]
+        info["location"] = located[0][0]
     for disk in data:
         src = disk.get("source") or {}
         if src.get("id"):
