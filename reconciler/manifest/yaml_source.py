@@ -209,8 +209,9 @@ def parse_yaml(text: str, file: str) -> tuple[list[SourceDocument], Diagnostics]
     """Parse every document of `text`. Null (empty) documents are dropped."""
     diags = Diagnostics()
     documents: list[SourceDocument] = []
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     try:
+        loader = yaml.SafeLoader(text)  # the reader checks characters here already
         index = 0
         while loader.check_node():
             node = loader.get_node()
@@ -233,7 +234,8 @@ def parse_yaml(text: str, file: str) -> tuple[list[SourceDocument], Diagnostics]
         diags.error("YAML nesting is too deep", file=file)
         return [], diags
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     if not documents and not diags.has_errors:
         diags.error("manifest file is empty: it contains no YAML document", file=file, line=1, column=1)
     return documents, diags
