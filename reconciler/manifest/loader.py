@@ -230,5 +230,8 @@ def load_manifests(
         settings={k: v for k, (v, _) in merger.settings.items()},
         files=tuple(display for _, display in files),
     )
-    diags.extend(check_bundle(bundle, now=now))
+    try:
+        diags.extend(check_bundle(bundle, now=now))
+    except Exception as exc:  # the rules expect schema-valid data; a gap there must not become a traceback
+        diags.error(f"internal error while checking the manifests: {exc!r}; this is a bug, please report it")
     return replace(bundle, has_errors=diags.has_errors), diags
