@@ -142,3 +142,12 @@ def test_the_command_module_imports_no_yaml_or_jsonschema() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
     assert out.stdout.strip() == "[]"
+
+
+def test_the_reference_example_in_the_docs_validates(tmp_path: Path) -> None:
+    text = (REPO / "docs" / "manifests.md").read_text()
+    example = re.search(r"## A complete small example\n\n```yaml\n(.*?)```", text, re.S)
+    assert example
+    (tmp_path / "doc.yaml").write_text(example.group(1))
+    result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
+    assert result.exit_code == 0, result.output
