@@ -22,6 +22,16 @@ ARM_TYPES = {
 }
 """Source kind -> the (lower-cased) ARM resource type its id must have."""
 
+KIND_NAMES = {
+    "virtualMachine": "virtual machine",
+    "managedImage": "managed image",
+    "snapshot": "snapshot",
+    "disk": "managed disk",
+    "galleryImageVersion": "gallery image version",
+    "storageAccount": "storage account",
+    "diskEncryptionSet": "disk encryption set",
+}
+
 _ARM_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/([^/]+)/(.+)$", re.IGNORECASE)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from reconciler.diagnostics import Severity
 from reconciler.manifest.bundle import Declared, ManifestBundle, definition_location
-from reconciler.manifest.normalise import ARM_TYPES, RegionEntry, arm_type, region_entry
+from reconciler.manifest.normalise import ARM_TYPES, KIND_NAMES, RegionEntry, arm_type, region_entry
 from reconciler.manifest.regions_syntax import ShorthandError, region_problem
 from reconciler.manifest.rules import Reporter, check_eol
 from reconciler.regions import display_name, fold_region, is_known_region, supports_zrs
@@ -25,7 +25,7 @@ def _check_reference(report: Reporter, version: Declared, path: tuple[str | int,
         report.at(
             version,
             *path,
-            message=f"'{value}' is not the id of a {expected.split('/', 1)[1].rstrip('s')} ({expected})",
+            message=f"'{value}' is not the id of a {KIND_NAMES[kind]} ({expected})",
             hint=f"expected /subscriptions/<id>/resourceGroups/<rg>/providers/{expected}/<name>",
         )
 
