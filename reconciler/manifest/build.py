@@ -215,21 +215,31 @@ class _Builder:
         )
 
     def resource_groups(self) -> tuple[ResourceGroup, ...]:
-        groups: dict[str, ResourceGroup] = {}
+        """Every scope's resource group; created when any scope asks, in the region that scope names."""
+        seen: dict[str, dict[str, Any]] = {}
         for doc in self.bundle.documents:
             scope = doc.data.get("scope") or {}
-            name = scope.get("resourceGroup")
-            if not name:
+            if not scope.get("resourceGroup"):
                 continue
-            known = groups.get(name.lower())
-            create = bool(scope.get("createResourceGroup")) or (known.create if known else False)
-            location = scope.get("location")
-            if known and known.location and not (scope.get("createResourceGroup") and location):
-                location = known.location
-            groups[name.lower()] = ResourceGroup(
-                self.subscription, known.name if known else name, fold_region(location) if location else None, create
+            entry = seen.setdefault(
+                scope["resourceGroup"].lower(), {"name": scope["resourceGroup"], "create": False, "locations": []}
             )
-        return tuple(sorted(groups.values(), key=lambda g: g.name.lower()))
+            location = scope.get("location")
+            if scope.get("createResourceGroup"):
+                entry["create"] = True
+                entry["locations"].insert(0, location)  # the creating scope's region wins
+            elif location:
+                entry["locations"].append(location)
+        groups = [
+            ResourceGroup(
+                self.subscription,
+                e["name"],
+                fold_region(e["locations"][0]) if e["locations"] and e["locations"][0] else None,
+                e["create"],
+            )
+            for e in seen.values()
+        ]
+        return tuple(sorted(groups, key=lambda g: g.name.lower()))
 
 
 def build_desired_state(bundle: ManifestBundle, subscription_id: str | None = None) -> tuple[DesiredState, Diagnostics]:
