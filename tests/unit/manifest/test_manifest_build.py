@@ -182,3 +182,20 @@ def test_a_past_end_of_life_depends_on_now(write: Callable[[str, str], Path]) ->
     _, late = load_manifests([path], env={}, now=datetime(2031, 1, 1, tzinfo=timezone.utc))
     assert not any("future date" in d.message for d in early)
     assert any("EndOfLifeDate must be set to a future date" in d.message for d in late)
+
+
+def test_warnings_do_not_fail_validation(write: Callable[[str, str], Path]) -> None:
+    text = (REPO / "manifests" / "quickstart" / "gallery.yaml").read_text()
+    text = text.replace("              - westcentralus\n", "").replace("            replicaCount: 2\n", "")
+    text = text.replace(
+        "            targetRegions:\n",
+        "            safety: {blockDeletionBeforeEndOfLife: true}\n            targetRegions:\n",
+    )
+    bundle, diags = load_manifests([write("q.yaml", text)], env={}, now=NOW)
+    assert not diags.has_errors
+    assert sorted(d.message for d in diags.warnings) == [
+        "blockDeletionBeforeEndOfLife has no effect without an endOfLifeDate",
+        "the target regions do not include the version's own location (westcentralus)",
+    ]
+    state, _ = build_desired_state(bundle)
+    assert state.versions[0].block_deletion_before_end_of_life is True
