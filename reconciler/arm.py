@@ -122,6 +122,11 @@ class ArmSession:
             "credential_scopes": [target.cloud.scope],
             "transport": AioHttpTransport(session=self._http, session_owner=False),
             "polling_interval": self._polling,
+            # azure-core's RetryPolicy does the retrying; a reconciler reading a whole estate under ARM
+            # throttling deserves a few more status and connection retries than the default 3.
+            "retry_status": 6,
+            "retry_connect": 5,
+            "retry_read": 5,
         }
         self.clients = Clients(
             compute=ComputeManagementClient(self._credential, target.subscription_id, **common),

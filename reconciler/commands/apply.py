@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from reconciler.commands.common import console, fail, load, run_async, target_options
+from reconciler.commands.common import Failure, console, fail, load, run_async, target_options
 from reconciler.commands.plan import read_and_plan
 
 
@@ -181,6 +181,7 @@ def apply(
     from reconciler.diff import DiffOptions
     from reconciler.executor import summarise
 
+    Failure.json_output = as_json
     saved = None
     if _is_plan_file(paths):
         saved = _read_plan_file(paths[0])
@@ -253,6 +254,7 @@ def status(paths: tuple[str, ...], wait: bool, timeout: str | None, as_json: boo
     """Show replication state per image version and region (and wait for it with --wait)."""
     from reconciler.status import collect_status, render_status
 
+    Failure.json_output = as_json
     limit = parse_duration(timeout, "--timeout")
     loaded = load(paths, **target)
     rows, settled = run_async(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -18,9 +19,13 @@ class Failure(click.ClickException):
     """A user-facing error: printed as one message, exit code 1, never a traceback."""
 
     exit_code = 1
+    json_output = False
+    """Set by commands run with --json: the error is also printed to stdout as {"error": ...}."""
 
     def show(self, file: Any = None) -> None:
         click.echo(f"Error: {self.message}", err=True)
+        if Failure.json_output:
+            click.echo(json.dumps({"error": self.message}))
 
 
 def fail(message: str) -> NoReturn:

@@ -9,15 +9,21 @@ from typing import Any
 
 import click
 
-from reconciler.commands.common import console, fail, load, run_async, target_options
+from reconciler.commands.common import Failure, console, fail, load, run_async, target_options
 
 
 async def read_and_plan(clients: Any, loaded: Any, options: Any) -> tuple[Any, Any]:
     """Read live state with open clients and diff it against the desired state: (plan, live)."""
+    from azure.core.exceptions import AzureError
+
+    from reconciler.arm import explain_error
     from reconciler.live import read_live
     from reconciler.plan import build_plan
 
-    live = await read_live(clients, loaded.desired)
+    try:
+        live = await read_live(clients, loaded.desired)
+    except AzureError as err:
+        fail(explain_error(err, loaded.target, "reading live state (nothing was changed)"))
     missing = [
         g
         for g in loaded.desired.resource_groups
@@ -75,6 +81,7 @@ def plan(
     """Show what `reconcile apply` would change, without changing anything."""
     if as_json and markdown:
         fail("--json and --markdown are exclusive; choose one output format")
+    Failure.json_output = as_json
     loaded = load(paths, **target)
     the_plan, _ = run_async(
         compute_plan(loaded, allow_replace=allow_replace, prune=prune), loaded.target, "reading live state"
