@@ -109,9 +109,10 @@ def serve(
         raise click.ClickException(str(err)) from None
     except OSError as err:
         raise click.ClickException(f"cannot start the emulator on {host}:{port}: {err.strerror or err}") from None
-    click.echo(_instructions(server.url, str(server.ca_path)))
     stop = threading.Event()
     try:
+        # inside the try, so a Ctrl-C right after the banner still stops cleanly
+        click.echo(_instructions(server.url, str(server.ca_path)))
         while not stop.wait(3600):
             pass
     except KeyboardInterrupt:
