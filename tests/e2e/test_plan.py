@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import jsonschema
 import pytest
 
 from tests.e2e.conftest import MANIFESTS, Cli, actions, changed
@@ -59,6 +60,8 @@ def write(
 def test_quickstart_empty_estate_plans_creates_and_converges(run: Cli) -> None:
     quickstart = str(MANIFESTS / "quickstart")
     plan = run.plan_json(quickstart)
+    schema = json.loads((MANIFESTS.parent / "schemas" / "plan.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(plan)
     assert plan["formatVersion"] == "1.0"
     assert plan["target"]["kind"] == "endpoint"
     assert actions(plan) == {
