@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib
+import os
+import sys
 
 import click
 
@@ -50,4 +52,12 @@ def cli() -> None:
 
 
 def main() -> None:
-    cli(prog_name="reconcile")
+    try:
+        cli(prog_name="reconcile")
+    except Exception as err:
+        # Every expected failure is reported by the command itself; this is the last line of defence.
+        if os.environ.get("RECONCILE_DEBUG"):
+            raise
+        click.echo(f"Error: internal error ({type(err).__name__}: {err}). This is a bug in reconcile; "
+                   "run again with RECONCILE_DEBUG=1 for the traceback and report it.", err=True)
+        sys.exit(1)
