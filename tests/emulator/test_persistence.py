@@ -103,3 +103,25 @@ def test_32_concurrent_clients(tmp_path: Path) -> None:
 def test_in_memory_default(emu: Any) -> None:
     assert emu.data is None and emu.ca_path.exists()
     assert emu.url.startswith("https://127.0.0.1:")
+
+
+def test_start_embedded_seeds_only_a_fresh_state_dir(tmp_path: Path) -> None:
+    from reconciler.emulator import start_embedded
+
+    srv = start_embedded(state_dir=tmp_path, replication_seconds=0)
+    try:
+        assert (tmp_path / "emulator" / "state.sqlite").exists()
+        raw = Raw(srv)
+        vm = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myGalleryRG"
+        assert raw("GET", vm + "/providers/Microsoft.Compute/virtualMachines/myVM", api="2024-07-01").status_code == 200
+        raw("DELETE", vm + "/providers/Microsoft.Compute/virtualMachines/myVM", api="2024-07-01")
+    finally:
+        srv.stop()
+    again = start_embedded(state_dir=tmp_path, replication_seconds=0)
+    try:  # not re-seeded: the user's deletion stands
+        assert (
+            Raw(again)("GET", vm + "/providers/Microsoft.Compute/virtualMachines/myVM", api="2024-07-01").status_code
+            == 404
+        )
+    finally:
+        again.stop()
