@@ -358,3 +358,30 @@ def test_sigkill_in_the_middle_of_an_apply_then_rerun_converges(tmp_path: Path) 
             for v in client.gallery_image_versions.list_by_gallery_image(RG, "gal", "ubuntu")
         }
         assert versions == {"1.0.0": "Succeeded", "1.1.0": "Succeeded"}
+
+
+def test_apply_names_the_target_first_and_the_overall_timeout_names_what_ran(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with emulator_server(seed=DEMO_SEED, replication_seconds=5) as emu:
+        monkeypatch.chdir(tmp_path)
+        run = Cli(emu, tmp_path)
+        result = run("apply", "--auto-approve", "--timeout", "2s", estate(tmp_path, version_yaml()), expect=1)
+        assert result.stdout.splitlines()[0].startswith("Target: emulator at https://127.0.0.1:")
+        assert "timed-out: create version gal/ubuntu/1.0.0: the overall --timeout ran out" in result.stdout
+        assert "1 timed out" in result.stdout
+
+
+def test_deletion_blocked_by_the_safety_profile_is_reported_not_forced(run: Cli) -> None:
+    protected = version_yaml("2.0.0", extra="endOfLifeDate: 2035-01-01\nsafety: {blockDeletionBeforeEndOfLife: true}")
+    protected = protected.replace("            safety: {allowDeletionOfReplicatedLocations: true}\n", "", 1)
+    path = estate(run.workdir, version_yaml() + protected)
+    run("apply", "--auto-approve", path)
+    path = estate(run.workdir, version_yaml())
+    plan = run.plan_json(path, extra=("--prune",))
+    doomed = next(r for r in plan["resources"] if r["address"] == "gal/ubuntu/2.0.0")
+    assert doomed["action"] == "delete"
+    assert any("blocks deletion before its end-of-life date" in n for n in doomed["notes"])
+    result = run("apply", "--auto-approve", "--prune", path, expect=1)
+    assert "DeleteGalleryImageVersionBlockedBeforeEndOfLife" in result.stdout
+    assert "2.0.0" in {v.name for v in run.compute().gallery_image_versions.list_by_gallery_image(RG, "gal", "ubuntu")}

@@ -270,3 +270,8 @@ def test_bad_manifest_stops_before_any_request(run: Cli) -> None:
     result = run("plan", str(path), expect=1)
     assert "bad.yaml:4" in result.output
     assert run.admin.requests()["total"] == 0
+
+
+def test_a_subscription_the_target_does_not_know_is_one_clear_error(run: Cli) -> None:
+    result = run("plan", "--subscription", "99999999-9999-9999-9999-999999999999", write(run.workdir), expect=1)
+    assert "99999999-9999-9999-9999-999999999999 was not found or is not visible to the credential" in result.output
