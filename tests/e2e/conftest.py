@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -60,6 +61,21 @@ def run(emu: EmulatorServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) ->
     for var in ("AZURE_SUBSCRIPTION_ID", "RECONCILE_TARGET", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
     return Cli(emu, tmp_path)
+
+
+@pytest.fixture
+def emulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """For tests that need their own emulator settings: `with emulated(replication_seconds=5) as run: ...`."""
+
+    @contextmanager
+    def start(**settings: Any) -> Iterator[Cli]:
+        with emulator_server(seed=DEMO_SEED, **settings) as server:
+            monkeypatch.chdir(tmp_path)
+            for var in ("AZURE_SUBSCRIPTION_ID", "RECONCILE_TARGET"):
+                monkeypatch.delenv(var, raising=False)
+            yield Cli(server, tmp_path)
+
+    return start
 
 
 @pytest.fixture

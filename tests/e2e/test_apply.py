@@ -146,10 +146,9 @@ galleries:
 """
 
 
-def test_promotion_waits_for_the_source_version_to_replicate(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with emulator_server(seed=DEMO_SEED, replication_seconds=0.3) as emu:
-        monkeypatch.chdir(tmp_path)
-        run = Cli(emu, tmp_path)
+def test_promotion_waits_for_the_source_version_to_replicate(emulated: Any, tmp_path: Path) -> None:
+    with emulated(replication_seconds=0.3) as run:
+        emu = run.emu
         path = tmp_path / "promotion.yaml"
         path.write_text(PROMOTION, encoding="utf-8")
         run("apply", "--auto-approve", "--journal", "journal.jsonl", str(path))
@@ -269,12 +268,9 @@ def test_a_failure_fails_its_resource_only_and_dependents_are_skipped(run: Cli) 
     assert changed(run.plan_json(two)) == {}
 
 
-def test_parent_delete_is_retried_while_azure_still_sees_children(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with emulator_server(seed=DEMO_SEED, delete_consistency_seconds=1.5) as emu:
-        monkeypatch.chdir(tmp_path)
-        run = Cli(emu, tmp_path)
+def test_parent_delete_is_retried_while_azure_still_sees_children(emulated: Any, tmp_path: Path) -> None:
+    with emulated(delete_consistency_seconds=1.5) as run:
+        emu = run.emu
         path = estate(tmp_path, version_yaml())
         run("apply", "--auto-approve", path)
         Path(path).write_text(
@@ -287,10 +283,8 @@ def test_parent_delete_is_retried_while_azure_still_sees_children(
         assert admin(emu).requests()["byOperation"].get("GalleryImages_Delete", 0) >= 2  # refused, then retried
 
 
-def test_no_wait_then_status_and_status_wait(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with emulator_server(seed=DEMO_SEED, replication_seconds=0.5) as emu:
-        monkeypatch.chdir(tmp_path)
-        run = Cli(emu, tmp_path)
+def test_no_wait_then_status_and_status_wait(emulated: Any, tmp_path: Path) -> None:
+    with emulated(replication_seconds=0.5) as run:
         path = estate(tmp_path, version_yaml(regions="westeurope, northeurope, eastus"))
         result = run("apply", "--auto-approve", "--no-wait", "--json", path)
         outcome = {r["address"]: r["status"] for r in json.loads(result.stdout)["results"]}
@@ -305,10 +299,8 @@ def test_no_wait_then_status_and_status_wait(tmp_path: Path, monkeypatch: pytest
         assert "Completed" in run("status", path).stdout
 
 
-def test_operation_timeout_names_what_was_still_running(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with emulator_server(seed=DEMO_SEED, replication_seconds=5) as emu:
-        monkeypatch.chdir(tmp_path)
-        run = Cli(emu, tmp_path)
+def test_operation_timeout_names_what_was_still_running(emulated: Any, tmp_path: Path) -> None:
+    with emulated(replication_seconds=5) as run:
         result = run("apply", "--auto-approve", "--operation-timeout", "1s", estate(tmp_path, version_yaml()), expect=1)
         assert "timed-out: create version gal/ubuntu/1.0.0" in result.stdout
         assert "per-operation timeout" in result.stdout
@@ -360,12 +352,8 @@ def test_sigkill_in_the_middle_of_an_apply_then_rerun_converges(tmp_path: Path) 
         assert versions == {"1.0.0": "Succeeded", "1.1.0": "Succeeded"}
 
 
-def test_apply_names_the_target_first_and_the_overall_timeout_names_what_ran(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    with emulator_server(seed=DEMO_SEED, replication_seconds=5) as emu:
-        monkeypatch.chdir(tmp_path)
-        run = Cli(emu, tmp_path)
+def test_apply_names_the_target_first_and_the_overall_timeout_names_what_ran(emulated: Any, tmp_path: Path) -> None:
+    with emulated(replication_seconds=5) as run:
         result = run("apply", "--auto-approve", "--timeout", "2s", estate(tmp_path, version_yaml()), expect=1)
         assert result.stdout.splitlines()[0].startswith("Target: emulator at https://127.0.0.1:")
         assert "timed-out: create version gal/ubuntu/1.0.0: the overall --timeout ran out" in result.stdout

@@ -168,20 +168,7 @@ def test_immutable_change_plans_a_blocked_replace_with_reason(run: Cli) -> None:
 
 def test_prune_deletes_only_owned_resources_and_only_with_opt_in(run: Cli) -> None:
     run("apply", "--auto-approve", write(run.workdir, versions={"1.0.0": "westeurope", "1.1.0": "westeurope"}))
-    image = IMAGE.format(sub=SUB)
-    run.compute().gallery_image_versions.begin_create_or_update(
-        "platform-images",
-        "gal",
-        "ubuntu",
-        "9.0.0",
-        {
-            "location": "westeurope",
-            "properties": {
-                "storageProfile": {"source": {"id": image}},
-                "publishingProfile": {"targetRegions": [{"name": "westeurope"}]},
-            },
-        },
-    ).result()
+    create_unmanaged_version(run, "9.0.0")
     path = write(run.workdir, versions={"1.0.0": "westeurope"})
     plan = run.plan_json(path)
     assert changed(plan) == {"gal/ubuntu/1.1.0": "delete"}  # 9.0.0 was made outside the tool: never touched
@@ -195,19 +182,7 @@ def test_prune_deletes_only_owned_resources_and_only_with_opt_in(run: Cli) -> No
 
 def test_deleting_a_definition_shows_the_unmanaged_versions_that_block_it(run: Cli) -> None:
     run("apply", "--auto-approve", write(run.workdir))
-    run.compute().gallery_image_versions.begin_create_or_update(
-        "platform-images",
-        "gal",
-        "ubuntu",
-        "9.0.0",
-        {
-            "location": "westeurope",
-            "properties": {
-                "storageProfile": {"source": {"id": IMAGE.format(sub=SUB)}},
-                "publishingProfile": {"targetRegions": [{"name": "westeurope"}]},
-            },
-        },
-    ).result()
+    create_unmanaged_version(run, "9.0.0")
     (run.workdir / "estate.yaml").write_text(
         "apiVersion: gallery-reconciler/v1\nscope: {resourceGroup: platform-images, location: westeurope}\n"
         "galleries:\n  gal: {description: base}\n",
@@ -218,6 +193,23 @@ def test_deleting_a_definition_shows_the_unmanaged_versions_that_block_it(run: C
     assert by["gal/ubuntu"]["action"] == "delete"
     assert "gal/ubuntu/9.0.0" in by["gal/ubuntu"]["blocked"]
     assert by["gal/ubuntu/1.0.0"]["action"] == "delete" and by["gal/ubuntu/1.0.0"]["blocked"] is None
+
+
+def create_unmanaged_version(run: Cli, name: str) -> None:
+    """A version made outside the tool (no ownership tag), as the portal or another pipeline would."""
+    run.compute().gallery_image_versions.begin_create_or_update(
+        "platform-images",
+        "gal",
+        "ubuntu",
+        name,
+        {
+            "location": "westeurope",
+            "properties": {
+                "storageProfile": {"source": {"id": IMAGE.format(sub=SUB)}},
+                "publishingProfile": {"targetRegions": [{"name": "westeurope"}]},
+            },
+        },
+    ).result()
 
 
 def _version_names(run: Cli) -> set[str]:
