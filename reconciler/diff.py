@@ -215,21 +215,29 @@ def _cascade(
 
 
 def _deletions(
-    desired: dict[str, m.Resource], live: LiveState, options: DiffOptions, changes: dict[str, ResourceChange]
+    desired: dict[str, m.Resource],
+    live: LiveState,
+    options: DiffOptions,
+    changes: dict[str, ResourceChange],
+    listed: frozenset[str],
 ) -> None:
-    """Owned live resources the manifests no longer mention are pruned; unowned ones are left alone."""
+    """Live resources the manifests no longer mention are pruned if owned (or explicitly listed); others stay."""
+
+    def deletable(item: LiveResource) -> bool:
+        return item.info.owned or m.resource_key(item.address) in listed
+
     for key, item in sorted(live.resources.items()):
-        if key in desired or key in changes or not item.info.owned:
+        if key in desired or key in changes or not deletable(item):
             continue
-        unmanaged = [c.address for c in live.descendants(item.address) if not c.info.owned]
-        notes: list[str] = []
+        unmanaged = [c.address for c in live.descendants(item.address) if not deletable(c)]
+        notes: list[str] = [] if item.info.owned else ["not created by this tool; listed in settings.pruneUnmanaged"]
         blocked = None if options.prune else f"it is no longer in the manifests; {PRUNE_HINT}"
         if unmanaged:
             notes.append("unmanaged children block the deletion: " + ", ".join(sorted(unmanaged)))
             blocked = (
                 "resources not created by this tool are inside it ("
                 + ", ".join(sorted(unmanaged))
-                + "); delete them first or add them to the manifests"
+                + "); delete them first, list them in settings.pruneUnmanaged, or add them to the manifests"
             )
         resource = item.resource
         if isinstance(resource, m.ImageVersion) and resource.block_deletion_before_end_of_life:
@@ -275,7 +283,7 @@ def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions |
     wanted = desired.by_key()
     changes = {key: _compare(res, live.resources.get(key), options) for key, res in wanted.items()}
     _cascade(changes, wanted, live, options)
-    _deletions(wanted, live, options, changes)
+    _deletions(wanted, live, options, changes, frozenset(m.resource_key(a) for a in desired.policy.prune_unmanaged))
     order = {m.Kind.GALLERY.value: 0, m.Kind.DEFINITION.value: 1, m.Kind.VERSION.value: 2}
     ordered = sorted(changes.values(), key=lambda c: (order[c.kind], c.address.lower()))
     return _resource_groups(desired, live) + ordered

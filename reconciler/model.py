@@ -318,6 +318,8 @@ class Policy:
 
     allow_replace: bool = False
     prune: bool = False
+    prune_unmanaged: tuple[str, ...] = ()
+    """Addresses of resources without the ownership tag that pruning may still delete (explicit opt-in)."""
 
 
 @dataclass(frozen=True)

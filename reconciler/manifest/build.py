@@ -263,7 +263,9 @@ def build_desired_state(bundle: ManifestBundle, subscription_id: str | None = No
             definitions=tuple(sorted(definitions, key=lambda r: resource_key(r.address))),
             versions=tuple(sorted(versions, key=lambda r: (resource_key(r.parent_address or ""), r.version_key))),
             policy=Policy(
-                allow_replace=bool(bundle.settings.get("allowReplace")), prune=bool(bundle.settings.get("prune"))
+                allow_replace=bool(bundle.settings.get("allowReplace")),
+                prune=bool(bundle.settings.get("prune")),
+                prune_unmanaged=tuple(bundle.settings.get("pruneUnmanaged") or ()),
             ),
         )
     except Exception as exc:  # the rules should make this unreachable; never show a traceback

@@ -73,7 +73,7 @@ class ManifestBundle:
     """Keyed by lower-cased gallery name."""
     subscription: str | None = None
     """scope.subscription, when any document names one (they must agree)."""
-    settings: dict[str, bool] = field(default_factory=dict)
+    settings: dict[str, Any] = field(default_factory=dict)
     files: tuple[str, ...] = ()
     has_errors: bool = False
     """True when loading reported errors; `build_desired_state` then refuses to build a partial estate."""

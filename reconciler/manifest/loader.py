@@ -89,7 +89,7 @@ class _Merger:
         self.diags = diags
         self.galleries: dict[str, Declared] = {}
         self.subscription: tuple[str, SourceDocument] | None = None
-        self.settings: dict[str, tuple[bool, SourceDocument]] = {}
+        self.settings: dict[str, tuple[Any, SourceDocument]] = {}
 
     def _same_name(self, node: Declared, name: str, doc: SourceDocument, path: KeyPath) -> None:
         if node.name != name:

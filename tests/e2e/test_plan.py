@@ -193,6 +193,11 @@ def test_deleting_a_definition_shows_the_unmanaged_versions_that_block_it(run: C
     assert by["gal/ubuntu"]["action"] == "delete"
     assert "gal/ubuntu/9.0.0" in by["gal/ubuntu"]["blocked"]
     assert by["gal/ubuntu/1.0.0"]["action"] == "delete" and by["gal/ubuntu/1.0.0"]["blocked"] is None
+    # Listing the stray version explicitly lets pruning take it, and then its definition.
+    manifest = run.workdir / "estate.yaml"
+    manifest.write_text(manifest.read_text() + "settings: {pruneUnmanaged: [gal/ubuntu/9.0.0]}\n", encoding="utf-8")
+    run("apply", "--auto-approve", "--prune", str(manifest))
+    assert [d.name for d in run.compute().gallery_images.list_by_gallery("platform-images", "gal")] == []
 
 
 def create_unmanaged_version(run: Cli, name: str) -> None:

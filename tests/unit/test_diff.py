@@ -263,3 +263,16 @@ def test_resource_group_created_only_when_asked() -> None:
     )
     changes = diff_states(desired, live_state())
     assert changes[0].kind == "resourceGroup" and changes[0].action is Action.CREATE
+
+
+def test_explicitly_listed_unmanaged_resources_can_be_pruned() -> None:
+    stray = replace(version("2.0.0", definition_name="old"), tags=())
+    live = live_state(as_live(gallery()), as_live(definition("old")), as_live(stray))
+    listed = m.Policy(prune=True, prune_unmanaged=("GAL/old/2.0.0",))
+    changes = diff_states(desired_state(gallery(), policy=listed), live)
+    assert by_address(changes, "gal/old/2.0.0").action is Action.DELETE
+    assert by_address(changes, "gal/old/2.0.0").blocked is None
+    assert by_address(changes, "gal/old").blocked is None  # its only child is now deletable too
+    unlisted = diff_states(desired_state(gallery(), policy=m.Policy(prune=True)), live)
+    assert "gal/old/2.0.0" not in {c.address for c in unlisted}
+    assert "gal/old/2.0.0" in (by_address(unlisted, "gal/old").blocked or "")
