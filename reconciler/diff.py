@@ -15,6 +15,7 @@ from reconciler.changes import RESOURCE_GROUP_KIND, Action, FieldChange, Resourc
 from reconciler.fields import IMMUTABLE_REASON, Field, comparable, fields_of
 from reconciler.live_state import LiveResource, LiveState
 from reconciler.regions import fold_region
+from reconciler.wire import format_datetime
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,28 @@ def _field_changes(desired: m.Resource, live: LiveResource) -> list[FieldChange]
         )
     if isinstance(desired, m.ImageVersion) and isinstance(live.resource, m.ImageVersion):
         changes.extend(_region_set_changes(desired, live, want_regions, have_regions))
+    changes.extend(_end_of_life_removal(desired, live))
     changes.extend(_tag_changes(desired.tags, live.resource.tags))
     return changes
+
+
+def _end_of_life_removal(desired: m.Resource, live: LiveResource) -> list[FieldChange]:
+    """`endOfLifeDate: null` against a live date: Azure can change the date but never remove it in place."""
+    if not getattr(desired, "no_end_of_life_date", False):
+        return []
+    before = getattr(live.resource, "end_of_life_date", None)
+    if before is None:
+        return []
+    path = "publishingProfile.endOfLifeDate" if isinstance(desired, m.ImageVersion) else "endOfLifeDate"
+    return [
+        FieldChange(
+            path,
+            format_datetime(before),
+            None,
+            forces_replace=True,
+            reason="Azure cannot remove an end-of-life date in place",
+        )
+    ]
 
 
 def _creation_fields(desired: m.Resource) -> list[FieldChange]:

@@ -229,6 +229,8 @@ class ImageDefinition:
     privacy_statement_uri: str | None = None
     release_note_uri: str | None = None
     end_of_life_date: datetime | None = None
+    no_end_of_life_date: bool = False
+    """The manifest says `endOfLifeDate: null`: there must be none (unlike unset, which leaves Azure's)."""
     recommended_vcpus: Range | None = None
     recommended_memory: Range | None = None
     disallowed_disk_types: tuple[str, ...] | None = None
@@ -268,6 +270,8 @@ class ImageVersion:
     storage_account_type: str | None = None
     exclude_from_latest: bool | None = None
     end_of_life_date: datetime | None = None
+    no_end_of_life_date: bool = False
+    """The manifest says `endOfLifeDate: null`: there must be none (unlike unset, which leaves Azure's)."""
     replication_mode: str | None = None
     allow_deletion_of_replicated_locations: bool | None = None
     block_deletion_before_end_of_life: bool | None = None

@@ -238,7 +238,7 @@ def check_version(
     _check_shallow(report, version, entries)
     _check_gallery_source(report, bundle, version)
     safety = props.get("safety") or {}
-    if safety.get("blockDeletionBeforeEndOfLife") and "endOfLifeDate" not in props:
+    if safety.get("blockDeletionBeforeEndOfLife") and props.get("endOfLifeDate") is None:
         report.at(
             version,
             "safety",

@@ -373,3 +373,14 @@ def test_deletion_blocked_by_the_safety_profile_is_reported_not_forced(run: Cli)
     result = run("apply", "--auto-approve", "--prune", path, expect=1)
     assert "DeleteGalleryImageVersionBlockedBeforeEndOfLife" in result.stdout
     assert "2.0.0" in {v.name for v in run.compute().gallery_image_versions.list_by_gallery_image(RG, "gal", "ubuntu")}
+
+
+def test_removing_an_end_of_life_date_replaces_the_version_only_with_opt_in(run: Cli) -> None:
+    run("apply", "--auto-approve", estate(run.workdir, version_yaml(extra="endOfLifeDate: 2031-01-31")))
+    path = estate(run.workdir, version_yaml(extra="endOfLifeDate: null"))
+    change = next(r for r in run.plan_json(path)["resources"] if r["address"] == "gal/ubuntu/1.0.0")
+    assert change["action"] == "replace" and change["blocked"]
+    assert change["changes"][0]["reason"] == "Azure cannot remove an end-of-life date in place"
+    run("apply", "--auto-approve", "--allow-replace", path)
+    assert "endOfLifeDate" not in read_version(run)["properties"]["publishingProfile"]
+    assert changed(run.plan_json(path)) == {}

@@ -276,3 +276,26 @@ def test_explicitly_listed_unmanaged_resources_can_be_pruned() -> None:
     unlisted = diff_states(desired_state(gallery(), policy=m.Policy(prune=True)), live)
     assert "gal/old/2.0.0" not in {c.address for c in unlisted}
     assert "gal/old/2.0.0" in (by_address(unlisted, "gal/old").blocked or "")
+
+
+def test_removing_an_end_of_life_date_needs_a_replace_and_unset_leaves_it() -> None:
+    eol = datetime(2031, 1, 1, tzinfo=timezone.utc)
+    live = live_state(
+        as_live(gallery()), as_live(definition(end_of_life_date=eol)), as_live(version(end_of_life_date=eol))
+    )
+    unset = diff_states(desired_state(gallery(), definition(), version()), live)
+    assert {c.address: c.action for c in unset} == {
+        "gal": Action.NOOP,
+        "gal/ubuntu": Action.NOOP,
+        "gal/ubuntu/1.0.0": Action.NOOP,
+    }
+    cleared = diff_states(
+        desired_state(gallery(), definition(no_end_of_life_date=True), version(no_end_of_life_date=True)), live
+    )
+    definition_change = by_address(cleared, "gal/ubuntu")
+    assert definition_change.action is Action.REPLACE
+    assert definition_change.changes[0].path == "endOfLifeDate"
+    assert definition_change.changes[0].reason == "Azure cannot remove an end-of-life date in place"
+    version_change = by_address(cleared, "gal/ubuntu/1.0.0")
+    assert version_change.action is Action.REPLACE
+    assert version_change.changes[0].path == "publishingProfile.endOfLifeDate"
