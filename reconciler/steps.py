@@ -29,6 +29,13 @@ class Step:
     def id(self) -> str:
         return f"{self.operation}:{m.resource_key(self.address)}"
 
+    @property
+    def label(self) -> str:
+        """How people read this step: `create version g/d/1.0.0`, `create resource group rg`."""
+        if self.operation == CREATE_GROUP:
+            return f"create resource group {self.address.split(':', 1)[-1]}"
+        return f"{self.operation} {self.kind} {self.address}"
+
 
 def _parent_chain(address: str) -> list[str]:
     parts = address.split("/")

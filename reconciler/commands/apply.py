@@ -230,7 +230,7 @@ def _print_summary(out: Any, plan: Any, results: list[Any], counts: dict[str, in
         out.print()
         for r in results:
             if not r.ok:
-                out.print(f"  {r.status}: {r.step.operation} {r.step.kind} {r.step.address}: {r.message}", style="red")
+                out.print(f"  {r.status}: {r.step.label}: {r.message}", style="red")
         out.print(
             f"Apply: {counts['succeeded']} succeeded, {counts['accepted']} accepted (still replicating), "
             f"{counts['failed']} failed, {counts['skipped']} skipped, {counts['timed-out']} timed out.",

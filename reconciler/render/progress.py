@@ -56,7 +56,7 @@ class LogEvents(_Base):
         self.last: dict[str, tuple[str, float]] = {}
 
     def started(self, step: Step) -> None:
-        self.console.print(f"[{self.elapsed()}] {step.operation} {step.kind} {step.address}: started")
+        self.console.print(f"[{self.elapsed()}] {step.label}: started")
 
     def progress(self, step: Step, regions: tuple[RegionReplication, ...]) -> None:
         # A log line when a region changes state, or every 30 s: CI logs stay readable for hour-long replications.
@@ -66,10 +66,10 @@ class LogEvents(_Base):
             return
         self.last[step.id] = (states, time.monotonic())
         text = ", ".join(f"{r.region} {r.state.lower()} {r.progress}%" for r in regions)
-        self.console.print(f"[{self.elapsed()}] {step.operation} {step.kind} {step.address}: replication {text}")
+        self.console.print(f"[{self.elapsed()}] {step.label}: replication {text}")
 
     def message(self, step: Step, text: str) -> None:
-        self.console.print(f"[{self.elapsed()}] {step.operation} {step.kind} {step.address}: {text}")
+        self.console.print(f"[{self.elapsed()}] {step.label}: {text}")
 
     def finished(self, result: StepResult) -> None:
         self.record(result)
@@ -81,61 +81,68 @@ class LogEvents(_Base):
 
 
 class LiveEvents(_Base):
-    """A live table on a terminal: one row per resource, a bar per replicating region, elapsed time."""
+    """On a terminal: running steps live (a bar per replicating region, elapsed time), finished ones printed once.
+
+    Only what is in flight stays in the live area, so an estate of a thousand versions scrolls like a log
+    instead of redrawing a thousand rows.
+    """
 
     def __init__(self, console: Console, journal: Journal | None, steps: list[Step]) -> None:
         super().__init__(journal)
         self.console = console
-        self.steps = steps
-        self.state: dict[str, str] = {s.id: "waiting" for s in steps}
+        self.total = len(steps)
+        self.done = 0
+        self.running: dict[str, Step] = {}
         self.regions: dict[str, tuple[RegionReplication, ...]] = {}
         self.notes: dict[str, str] = {}
         self.started_at: dict[str, float] = {}
-        self.live = Live(self._render(), console=console, refresh_per_second=4, transient=False)
+        self.live = Live(self._render(), console=console, refresh_per_second=4, transient=True)
 
     def __enter__(self) -> LiveEvents:
         self.live.__enter__()
         return self
 
     def __exit__(self, *exc: Any) -> None:
-        self.live.update(self._render())
         self.live.__exit__(*exc)
 
-    def _bar(self, progress: int, width: int = 20) -> str:
+    @staticmethod
+    def _bar(progress: int, width: int = 20) -> str:
         filled = int(width * max(0, min(progress, 100)) / 100)
         return "█" * filled + "░" * (width - filled)
 
     def _render(self) -> Table:
         table = Table.grid(padding=(0, 1))
-        for step in self.steps:
-            state = self.state[step.id]
-            icon, colour = ICON.get(
-                state, ("…" if state == "running" else "·", "cyan" if state == "running" else "dim")
-            )
-            since = self.started_at.get(step.id)
-            clock = f"{time.monotonic() - since:5.0f}s" if since and state == "running" else ""
+        for step_id, step in self.running.items():
+            since = self.started_at.get(step_id, time.monotonic())
             table.add_row(
-                Text(icon, style=colour),
-                Text(f"{step.operation} {step.kind} {step.address}"),
-                Text(state, style=colour),
-                Text(clock, style="dim"),
-                Text(self.notes.get(step.id, ""), style="dim"),
+                Text("…", style="cyan"),
+                Text(step.label),
+                Text(f"{time.monotonic() - since:5.0f}s", style="dim"),
+                Text(self.notes.get(step_id, ""), style="dim"),
             )
-            for region in self.regions.get(step.id, ()):
+            for region in self.regions.get(step_id, ()):
                 table.add_row(
                     "",
                     Text(f"    {region.region}", style="dim"),
-                    Text(self._bar(region.progress)),
-                    Text(f"{region.progress:3d}%"),
+                    Text(f"{self._bar(region.progress)} {region.progress:3d}%"),
                     Text(region.state, style="red" if region.state.lower() == "failed" else "dim"),
                 )
+        table.add_row(
+            "",
+            Text(
+                f"{self.done}/{self.total} done, {len(self.running)} running, {self.elapsed().strip()} elapsed",
+                style="bold",
+            ),
+            "",
+            "",
+        )
         return table
 
     def _refresh(self) -> None:
         self.live.update(self._render())
 
     def started(self, step: Step) -> None:
-        self.state[step.id] = "running"
+        self.running[step.id] = step
         self.started_at[step.id] = time.monotonic()
         self._refresh()
 
@@ -149,8 +156,19 @@ class LiveEvents(_Base):
 
     def finished(self, result: StepResult) -> None:
         self.record(result)
-        self.state[result.step.id] = result.status
-        self.notes[result.step.id] = result.message
+        self.done += 1
+        self.running.pop(result.step.id, None)
+        icon, colour = ICON.get(result.status, ("·", "dim"))
+        line = Text(f"{icon} ", style=colour)
+        line.append(result.step.label)
+        line.append(f"  {result.status}", style=colour)
+        line.append(f" in {result.seconds:.1f}s", style="dim")
+        if result.message:
+            line.append(f"  {result.message}", style="dim")
+        self.console.print(line)
+        regions = self.regions.pop(result.step.id, ())
+        if regions:
+            self.console.print(Text("    " + ", ".join(f"{r.region} {r.state.lower()}" for r in regions), style="dim"))
         self._refresh()
 
 

@@ -25,11 +25,14 @@ def test_terminal_progress_shows_a_bar_per_region() -> None:
         events.progress(
             step, (RegionReplication("eastus", "Replicating", 50), RegionReplication("westeurope", "Completed", 100))
         )
+        events.live.refresh()  # the live area redraws 4 times a second; draw now
+        assert "0/1 done, 1 running" in out.getvalue()
         events.finished(StepResult(step, "succeeded", "replicated to every target region"))
     text = out.getvalue()
     assert "create version gal/ubuntu/1.0.0" in text
     assert "██████████░░░░░░░░░░" in text and " 50%" in text and "100%" in text
-    assert "succeeded" in text
+    assert "succeeded" in text and "eastus replicating, westeurope completed" in text
+    assert "1/1 done, 0 running" in text
 
 
 def test_log_progress_prints_state_changes_not_every_poll() -> None:
