@@ -67,6 +67,9 @@ def open_target(request: TargetRequest, manifest_subscription: str | None) -> Ta
         from reconciler.emulator import start_embedded
 
         server = start_embedded(state_dir=Path(request.state_dir))
+        if subscription and subscription.lower() != server.default_subscription:
+            # The embedded emulator is ours: a manifest written for a real subscription runs against it as is.
+            server.apply_seed({"subscriptions": [{"id": subscription, "displayName": "from the manifests"}]})
         return Target(LOCAL, server.url, subscription or server.default_subscription, cloud, str(server.ca_path))
     if kind == ENDPOINT:
         endpoint = request.endpoint or ""

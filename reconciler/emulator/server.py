@@ -240,6 +240,10 @@ class EmulatorServer:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "::") else self.host
         return f"https://[{host}]:{self.port}" if ":" in host else f"https://{host}:{self.port}"
 
+    def apply_seed(self, document: dict[str, Any]) -> list[str]:
+        """Create what a seed document lists (subscriptions, resource groups, sources); idempotent."""
+        return seeding.apply(self.backend, document)
+
     def stop(self) -> None:
         if self._server is not None:
             self._server.shutdown()
