@@ -42,13 +42,43 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="reconcile")
-def cli() -> None:
+@click.option(
+    "--log-level",
+    envvar="RECONCILE_LOG_LEVEL",
+    default="warning",
+    show_default=True,
+    type=click.Choice(["error", "warning", "info", "debug"], case_sensitive=False),
+    help="Log to stderr. info: one line per Azure request (headers redacted); debug: more. "
+    "Tokens and secrets are never logged. Env: RECONCILE_LOG_LEVEL.",
+)
+def cli(log_level: str) -> None:
     """Declarative reconciler for Azure Compute Gallery.
 
     Describe galleries, image definitions and image versions in YAML, review
     `reconcile plan`, converge with `reconcile apply`. Without an Azure
     subscription the target is the embedded local emulator.
     """
+    configure_logging(log_level)
+
+
+def configure_logging(level_name: str) -> None:
+    """Send the tool's and azure-core's logs to stderr at the chosen level (replacing an earlier setup).
+
+    azure-core's HTTP logging policy logs one line per request and response at INFO, with an allow-list of
+    headers: Authorization and other secrets are shown as REDACTED.
+    """
+    import logging
+
+    level = getattr(logging, level_name.upper())
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.set_name("reconcile")
+    for name in ("azure", "reconciler"):
+        logger = logging.getLogger(name)
+        for old in [h for h in logger.handlers if h.get_name() == "reconcile"]:
+            logger.removeHandler(old)
+        logger.addHandler(handler)
+        logger.setLevel(level)
 
 
 def main() -> None:
@@ -58,6 +88,9 @@ def main() -> None:
         # Every expected failure is reported by the command itself; this is the last line of defence.
         if os.environ.get("RECONCILE_DEBUG"):
             raise
-        click.echo(f"Error: internal error ({type(err).__name__}: {err}). This is a bug in reconcile; "
-                   "run again with RECONCILE_DEBUG=1 for the traceback and report it.", err=True)
+        click.echo(
+            f"Error: internal error ({type(err).__name__}: {err}). This is a bug in reconcile; "
+            "run again with RECONCILE_DEBUG=1 for the traceback and report it.",
+            err=True,
+        )
         sys.exit(1)

@@ -36,8 +36,9 @@ class Cli:
     def __call__(self, *args: str, expect: int | None = 0, env: dict[str, str] | None = None) -> Result:
         """Run reconcile; `expect` is the exit code (None: 0 or 1, for outcomes a test inspects itself)."""
         argv = list(args)
-        if argv and argv[0] in TARGETED and "--target" not in argv:
-            argv[1:1] = ["--endpoint", self.emu.url, "--ca-bundle", str(self.emu.ca_path)]
+        command = next((i for i, a in enumerate(argv) if a in TARGETED), None)
+        if command is not None and "--target" not in argv:
+            argv[command + 1 : command + 1] = ["--endpoint", self.emu.url, "--ca-bundle", str(self.emu.ca_path)]
         result = CliRunner().invoke(cli, argv, env=env, catch_exceptions=False)
         allowed = (0, 1) if expect is None else (expect,)
         assert result.exit_code in allowed, f"reconcile {' '.join(argv)} exited {result.exit_code}:\n{result.output}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -272,3 +273,14 @@ def test_bad_manifest_stops_before_any_request(run: Cli) -> None:
 def test_a_subscription_the_target_does_not_know_is_one_clear_error(run: Cli) -> None:
     result = run("plan", "--subscription", "99999999-9999-9999-9999-999999999999", write(run.workdir), expect=1)
     assert "99999999-9999-9999-9999-999999999999 was not found or is not visible to the credential" in result.output
+
+
+def test_debug_logs_show_requests_but_never_the_token(run: Cli) -> None:
+    from reconciler.arm import EmulatorToken
+
+    token = asyncio.run(EmulatorToken().get_token("https://management.azure.com/.default")).token
+    result = run("--log-level", "debug", "plan", write(run.workdir))
+    assert "Request URL:" in result.stderr and "/providers/Microsoft.Compute/galleries" in result.stderr
+    assert "Authorization" in result.stderr and "REDACTED" in result.stderr
+    header, claims, _ = token.split(".")
+    assert claims not in result.stderr and header + "." + claims not in result.output
