@@ -8,6 +8,7 @@ progress is read with `$expand=ReplicationStatus` while a version's operation ru
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -16,7 +17,7 @@ from reconciler import model as m
 from reconciler import operations as ops
 from reconciler.arm import Clients, explain_error
 from reconciler.live import read_version_status
-from reconciler.live_state import LiveState
+from reconciler.live_state import LiveResource, LiveState
 from reconciler.steps import CREATE, CREATE_GROUP, DELETE, WAIT, Step
 from reconciler.wire import RegionReplication
 
@@ -153,6 +154,8 @@ class Executor:
             poller = await ops.create(self.clients, resource, record)
         else:
             live = self.live.resources[key]
+            if isinstance(resource, m.ImageVersion):
+                live = await self._drop_failed_regions(step, resource, live, record)
             poller = await ops.update(self.clients, resource, live, record)
         if isinstance(resource, m.ImageVersion):
             if not self.options.wait:
@@ -160,6 +163,23 @@ class Executor:
             return await self._follow_replication(step, resource, poller)
         await poller.result()
         return SUCCEEDED, ""
+
+    async def _drop_failed_regions(
+        self, step: Step, version: m.ImageVersion, live: LiveResource, record: ops.CallRecord
+    ) -> LiveResource:
+        """Azure's documented repair for failed replication: remove the failed regions, then add them back.
+
+        The first PATCH drops them (always allowed for regions that never completed); the caller's PATCH
+        then adds them again, which starts a fresh replication there.
+        """
+        failed = {r.region for r in live.info.replication if r.state.lower() == "failed"}
+        keep = tuple(r for r in version.target_regions if r.name not in failed)
+        if not failed or not keep:
+            return live
+        self.events.message(step, f"removing failed region(s) {', '.join(sorted(failed))} to add them back")
+        poller = await ops.update(self.clients, dataclasses.replace(version, target_regions=keep), live, record)
+        await poller.result()
+        return await read_version_status(self.clients, version) or live
 
     async def _delete(self, step: Step, record: ops.CallRecord) -> tuple[str, str]:
         from azure.core.exceptions import ResourceNotFoundError

@@ -17,7 +17,7 @@ from .errors import ArmError
 # API-FACTS §8.1: ARM's regional token buckets per subscription: (bucket size, refill per second).
 BUCKETS = {"reads": (250, 25.0), "writes": (200, 10.0), "deletes": (200, 10.0)}
 _FLOAT_KEYS = ("rate429", "rate500", "rate503", "dropRate")
-_INT_KEYS = ("next429", "next500", "next503", "nextDrop", "latencyMs", "retryAfter")
+_INT_KEYS = ("next403", "next429", "next500", "next503", "nextDrop", "latencyMs", "retryAfter")
 
 
 @dataclass
@@ -32,6 +32,8 @@ class FaultConfig:
     next500: int = 0
     next503: int = 0
     nextDrop: int = 0
+    next403: int = 0
+    """The next N matching requests are refused as ARM refuses a missing RBAC permission."""
     failRegions: list[str] = field(default_factory=list)
     throttle: bool = False
     latencyMs: int = 0
@@ -44,6 +46,27 @@ def op_class(method: str) -> str:
     if method in ("GET", "HEAD"):
         return "reads"
     return "deletes" if method == "DELETE" else "writes"
+
+
+def authorization_error(method: str, path: str) -> ArmError:
+    """ARM's 403 for a caller whose role lacks the action, naming the action and scope as ARM does."""
+    scope = path.split("?", 1)[0].rstrip("/")
+    parts = scope.split("/")
+    lowered = [p.lower() for p in parts]
+    if "providers" in lowered:
+        rest = parts[lowered.index("providers") + 1 :]
+        resource_type = "/".join([rest[0], *rest[1::2]])
+    else:
+        resource_type = "Microsoft.Resources/subscriptions/resourceGroups"
+    verb = {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method, "write")
+    client = "00000000-0000-0000-0000-0000000000aa"
+    return ArmError(
+        403,
+        "AuthorizationFailed",
+        f"The client '{client}' with object id '{client}' does not have authorization to perform action "
+        f"'{resource_type}/{verb}' over scope '{scope}' or the scope is invalid. If access was recently granted, "
+        "please refresh your credentials.",
+    )
 
 
 def throttled_error(target: str, retry_after: int, allowed: int) -> ArmError:
@@ -72,7 +95,15 @@ class Faults:
     def active(self) -> bool:
         c = self.cfg
         return bool(
-            c.rate429 or c.rate500 or c.rate503 or c.dropRate or c.next429 or c.next500 or c.next503 or c.nextDrop
+            c.rate429
+            or c.rate500
+            or c.rate503
+            or c.dropRate
+            or c.next429
+            or c.next500
+            or c.next503
+            or c.nextDrop
+            or c.next403
         ) or bool(c.throttle or c.latencyMs)
 
     def update(self, doc: Any) -> dict[str, Any]:
@@ -120,6 +151,9 @@ class Faults:
                     return err, headers
             if self._match and not self._match.search(f"{method} {path}"):
                 return None, headers
+            if c.next403 > 0:
+                c.next403 -= 1
+                return authorization_error(method, path), headers
             for kind in ("Drop", "429", "500", "503"):
                 attr = f"next{kind}"
                 if getattr(c, attr) > 0:

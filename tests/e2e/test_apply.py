@@ -384,3 +384,16 @@ def test_removing_an_end_of_life_date_replaces_the_version_only_with_opt_in(run:
     run("apply", "--auto-approve", "--allow-replace", path)
     assert "endOfLifeDate" not in read_version(run)["properties"]["publishingProfile"]
     assert changed(run.plan_json(path)) == {}
+
+
+def test_a_refused_rbac_action_is_named_and_fails_only_that_resource(run: Cli) -> None:
+    path = estate(run.workdir, version_yaml())
+    run.admin.faults(next403=1, match=r"PUT .*/images/ubuntu$")
+    result = run("apply", "--auto-approve", path, expect=1)
+    assert "permission denied: the signed-in identity lacks the RBAC action " in result.stdout
+    assert "'Microsoft.Compute/galleries/images/write'" in result.stdout
+    assert "create version gal/ubuntu/1.0.0: skipped because create of gal/ubuntu failed" in result.stdout
+    run.admin.faults(next403=1, match=r"GET .*/galleries$")
+    result = run("plan", path, expect=1)
+    assert "reading live state (nothing was changed): permission denied" in result.output
+    assert "'Microsoft.Compute/galleries/read'" in result.output

@@ -234,8 +234,11 @@ def test_failed_region_replication_is_shown_with_a_repair(run: Cli) -> None:
     assert version["action"] == "update"
     assert "replication failed in northeurope" in version["reason"]
     run.admin.clear_faults()
+    run.admin.reset()
     run("apply", "--auto-approve", path)
     assert changed(run.plan_json(path)) == {}
+    # Repaired as Azure documents it: the failed region removed, then added back (two PATCHes).
+    assert run.admin.requests()["byOperation"]["GalleryImageVersions_Update"] == 2
 
 
 def test_markdown_and_saved_plan_outputs(run: Cli) -> None:

@@ -117,3 +117,13 @@ def test_bad_admin_input(adm: Any) -> None:
         adm.config(page_size=0)
     with pytest.raises(RuntimeError, match="404"):
         adm.call("GET", "/_emulator/nope")
+
+
+def test_next403_refuses_like_a_missing_rbac_permission(client: Any, adm: Any) -> None:
+    adm.faults(next403=1, match=r"^PUT .*/galleries/g2$")
+    with pytest.raises(HttpResponseError) as info:
+        client.galleries.begin_create_or_update(RG, "g2", {"location": "eastus"}).result()
+    assert info.value.status_code == 403 and info.value.error.code == "AuthorizationFailed"
+    assert "perform action 'Microsoft.Compute/galleries/write' over scope" in info.value.error.message
+    assert adm.requests()["byOperation"]["Galleries_CreateOrUpdate"] == 1  # a 403 is not retried
+    client.galleries.begin_create_or_update(RG, "g2", {"location": "eastus"}).result()  # one-shot
