@@ -12,7 +12,7 @@ from typing import Any
 
 from reconciler import model as m
 from reconciler.changes import RESOURCE_GROUP_KIND, Action, FieldChange, ResourceChange
-from reconciler.fields import IMMUTABLE_REASON, Field, comparable, fields_of
+from reconciler.fields import IMMUTABLE_REASON, Field, comparable, fields_of, managed_digest
 from reconciler.live_state import LiveResource, LiveState
 from reconciler.regions import fold_region
 from reconciler.wire import format_datetime
@@ -185,8 +185,17 @@ def _compare(desired: m.Resource, live: LiveResource | None, options: DiffOption
             fingerprint=live.info.fingerprint,
         )
     if changes or problem:
-        drift = bool(changes) and live.info.owned
-        reason = problem or ("changed outside this tool (drift)" if drift else "differs from the manifests")
+        # Drift only when the manifests still say what was last applied: then Azure is what changed.
+        applied = live.info.applied_digest
+        drift = bool(changes) and applied == managed_digest(desired)
+        if problem:
+            reason = problem
+        elif drift:
+            reason = "changed outside this tool (drift)"
+        elif applied:
+            reason = "the manifests changed since the last apply"
+        else:
+            reason = "differs from the manifests (not applied by this tool before)"
         return ResourceChange(
             desired.address,
             kind,

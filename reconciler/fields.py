@@ -14,6 +14,8 @@ Tags are always managed in full: absent tags equal no tags.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -163,3 +165,11 @@ def comparable(value: Any, case_insensitive: bool) -> Any:
     if isinstance(value, list):
         return [comparable(v, True) for v in value]
     return value
+
+
+def managed_digest(resource: m.Resource) -> str:
+    """A short digest of everything the manifests manage on a resource (fields and tags)."""
+    managed = {path: f.value for path, f in sorted(fields_of(resource).items())}
+    managed["tags"] = dict(resource.tags)
+    text = json.dumps(managed, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]

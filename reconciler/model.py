@@ -21,6 +21,12 @@ Tags = tuple[tuple[str, str], ...]
 OWNERSHIP_TAG = ("gallery-reconciler", "managed")
 """Marks resources this tool created or adopted; only these are ever pruned."""
 
+DIGEST_TAG = "gallery-reconciler-digest"
+"""Digest of the managed fields as last applied: lets a plan tell drift (Azure changed) from a manifest edit.
+
+Written by apply, read by the diff, and kept out of the model's tags (it is bookkeeping, not desired state).
+"""
+
 DEFAULT_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 """The embedded emulator's subscription, used when nothing names an Azure subscription."""
 

@@ -16,6 +16,7 @@ from typing import Any
 from reconciler import model as m
 from reconciler import wire
 from reconciler.arm import Clients
+from reconciler.fields import managed_digest
 from reconciler.live_state import LiveResource
 
 
@@ -77,10 +78,16 @@ def definition_patch_body(desired: m.ImageDefinition, live_body: wire.JSON) -> w
     return {"tags": dict(desired.tags), "properties": props}
 
 
+def _stamped(body: wire.JSON, resource: m.Resource) -> wire.JSON:
+    """The body with the digest of what is being applied, so later plans can tell drift from manifest edits."""
+    body.setdefault("tags", {})[m.DIGEST_TAG] = managed_digest(resource)
+    return body
+
+
 async def create(clients: Clients, resource: m.Resource, record: CallRecord) -> Any:
     """PUT the resource; returns the poller (not yet waited on)."""
     return await _group(clients, resource).begin_create_or_update(
-        *_names(resource), wire.body_for(resource), raw_response_hook=record.hook
+        *_names(resource), _stamped(wire.body_for(resource), resource), raw_response_hook=record.hook
     )
 
 
@@ -91,7 +98,9 @@ async def update(clients: Clients, desired: m.Resource, live: LiveResource, reco
         body = definition_patch_body(desired, live.info.body)
     else:
         body = wire.version_patch_body(desired, live.info.body)
-    return await _group(clients, desired).begin_update(*_names(desired), body, raw_response_hook=record.hook)
+    return await _group(clients, desired).begin_update(
+        *_names(desired), _stamped(body, desired), raw_response_hook=record.hook
+    )
 
 
 async def delete(clients: Clients, resource: m.Resource, record: CallRecord) -> Any:

@@ -54,6 +54,11 @@ class LiveInfo:
     """The ARM body as read, for building minimal PATCH bodies."""
 
     @property
+    def applied_digest(self) -> str | None:
+        """The digest apply stamped on the resource the last time it wrote it (None: never, or not by us)."""
+        return (self.body.get("tags") or {}).get(m.DIGEST_TAG)
+
+    @property
     def owned(self) -> bool:
         tags = self.body.get("tags") or {}
         return tags.get(m.OWNERSHIP_TAG[0]) == m.OWNERSHIP_TAG[1]
@@ -119,7 +124,7 @@ def resource_type(resource_id: str) -> str:
 
 
 def _tags(body: Mapping[str, Any]) -> m.Tags:
-    return m.freeze_tags(body.get("tags") or {})
+    return m.freeze_tags({k: v for k, v in (body.get("tags") or {}).items() if k != m.DIGEST_TAG})
 
 
 def _bool(value: Any) -> bool | None:

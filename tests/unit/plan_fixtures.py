@@ -7,6 +7,7 @@ from typing import Any
 
 from reconciler import model as m
 from reconciler import wire
+from reconciler.fields import managed_digest
 from reconciler.live_state import LiveResource, LiveState
 
 SUB = "11111111-1111-1111-1111-111111111111"
@@ -59,12 +60,27 @@ def version(
     return m.ImageVersion(**{**base, **kw})
 
 
+_SELF = object()
+
+
 def as_live(
-    resource: m.Resource, *, state: str = "Succeeded", replication: tuple[wire.RegionReplication, ...] = ()
+    resource: m.Resource,
+    *,
+    state: str = "Succeeded",
+    replication: tuple[wire.RegionReplication, ...] = (),
+    applied: Any = _SELF,
 ) -> LiveResource:
-    """The resource as Azure would report it: through its ARM body and back, with server defaults filled in."""
+    """The resource as Azure would report it: through its ARM body and back, with server defaults filled in.
+
+    `applied` is what the tool last applied (its digest tag): by default the resource itself when it carries
+    the ownership tag; pass another resource to simulate a change made outside the tool, or None for none.
+    """
     body = wire.body_for(resource)
     body["name"] = resource.name
+    if applied is _SELF:
+        applied = resource if m.OWNERSHIP_TAG in resource.tags else None
+    if applied is not None:
+        body.setdefault("tags", {})[m.DIGEST_TAG] = managed_digest(applied)
     body.setdefault("properties", {})["provisioningState"] = state
     if isinstance(resource, m.ImageVersion):
         pub = body["properties"]["publishingProfile"]

@@ -243,10 +243,15 @@ def test_failed_replication_is_shown_with_a_repair() -> None:
     assert "replication failed in eastus" in (change.reason or "")
 
 
-def test_drift_is_labelled_on_owned_resources() -> None:
-    live = live_state(as_live(gallery(description="changed in the portal")))
-    change = by_address(diff_states(desired_state(gallery(description="ours")), live), "gal")
-    assert change.action is Action.UPDATE and change.drift
+def test_drift_is_labelled_only_when_azure_changed_not_the_manifest() -> None:
+    ours = gallery(description="ours")
+    portal = as_live(gallery(description="changed in the portal"), applied=ours)  # we applied "ours", then...
+    change = by_address(diff_states(desired_state(ours), live_state(portal)), "gal")
+    assert change.action is Action.UPDATE and change.drift and "drift" in (change.reason or "")
+    edited = by_address(diff_states(desired_state(gallery(description="new text")), live_state(as_live(ours))), "gal")
+    assert edited.action is Action.UPDATE and not edited.drift  # the manifest moved on: not drift
+    unknown = as_live(gallery(description="x"), applied=None)  # never applied by this tool
+    assert not by_address(diff_states(desired_state(ours), live_state(unknown)), "gal").drift
 
 
 def test_adopting_an_unowned_resource_adds_the_ownership_tag() -> None:

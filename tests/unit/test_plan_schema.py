@@ -22,14 +22,21 @@ def schema() -> dict:
 def test_schema_is_valid_and_packaged_copy_is_identical() -> None:
     jsonschema.Draft202012Validator.check_schema(schema())
     assert (ROOT / "schemas" / "plan.schema.json").read_bytes() == (
-        ROOT / "reconciler" / "schemas" / "plan.schema.json").read_bytes()
+        ROOT / "reconciler" / "schemas" / "plan.schema.json"
+    ).read_bytes()
 
 
 def test_plans_with_every_action_validate() -> None:
-    live = live_state(as_live(gallery(description="old")), as_live(definition(os_type="Windows")),
-                      as_live(version("0.1.0")))
-    plan = build_plan(desired_state(gallery(description="new"), definition(), version()), live, TARGET,
-                      options=DiffOptions(prune=True), manifest_paths=["manifests/"])
+    live = live_state(
+        as_live(gallery(description="old")), as_live(definition(os_type="Windows")), as_live(version("0.1.0"))
+    )
+    plan = build_plan(
+        desired_state(gallery(description="new"), definition(), version()),
+        live,
+        TARGET,
+        options=DiffOptions(prune=True),
+        manifest_paths=["manifests/"],
+    )
     data = json.loads(json.dumps(plan.to_json()))
     assert {r["action"] for r in data["resources"]} >= {"update", "replace", "delete"}
     jsonschema.Draft202012Validator(schema()).validate(data)
