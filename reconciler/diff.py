@@ -244,6 +244,21 @@ def _cascade(
                 )
 
 
+def _hold_children_of_blocked_replacements(changes: dict[str, ResourceChange]) -> None:
+    """A create or update below a parent whose replacement is blocked would land in the old parent: hold it too."""
+    blocked_parents = {key for key, c in changes.items() if c.action is Action.REPLACE and c.blocked}
+    for key, change in changes.items():
+        if change.blocked or change.action not in (Action.CREATE, Action.UPDATE):
+            continue
+        parts = key.split("/")
+        ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
+        held = next((a for a in ancestors if a in blocked_parents), None)
+        if held is not None:
+            changes[key] = replace(
+                change, blocked=f"it belongs in {changes[held].address}, whose replacement is blocked; {REPLACE_HINT}"
+            )
+
+
 def _deletions(
     desired: dict[str, m.Resource],
     live: LiveState,
@@ -313,6 +328,7 @@ def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions |
     wanted = desired.by_key()
     changes = {key: _compare(res, live.resources.get(key), options) for key, res in wanted.items()}
     _cascade(changes, wanted, live, options)
+    _hold_children_of_blocked_replacements(changes)
     _deletions(wanted, live, options, changes, frozenset(m.resource_key(a) for a in desired.policy.prune_unmanaged))
     order = {m.Kind.GALLERY.value: 0, m.Kind.DEFINITION.value: 1, m.Kind.VERSION.value: 2}
     ordered = sorted(changes.values(), key=lambda c: (order[c.kind], c.address.lower()))

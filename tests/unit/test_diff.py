@@ -304,3 +304,13 @@ def test_removing_an_end_of_life_date_needs_a_replace_and_unset_leaves_it() -> N
     version_change = by_address(cleared, "gal/ubuntu/1.0.0")
     assert version_change.action is Action.REPLACE
     assert version_change.changes[0].path == "publishingProfile.endOfLifeDate"
+
+
+def test_new_children_of_a_parent_whose_replacement_is_blocked_are_held_too() -> None:
+    live = live_state(as_live(gallery()), as_live(definition()), as_live(version()))
+    desired = desired_state(gallery(), definition(os_state="Specialized"), version(), version("1.1.0"))
+    changes = diff_states(desired, live)
+    held = by_address(changes, "gal/ubuntu/1.1.0")
+    assert held.action is Action.CREATE and held.blocked and "gal/ubuntu" in held.blocked
+    allowed = diff_states(desired, live, DiffOptions(allow_replace=True))
+    assert by_address(allowed, "gal/ubuntu/1.1.0").blocked is None
