@@ -244,9 +244,43 @@ def _cascade(
                 )
 
 
+def _refuse_collisions(changes: dict[str, ResourceChange], desired: dict[str, m.Resource], live: LiveState) -> None:
+    """Creates Azure would refuse for a name or identifier already taken: shown blocked, with what to do."""
+    taken: dict[tuple[str, str, str, str], str] = {}
+    for item in live.resources.values():
+        res = item.resource
+        if isinstance(res, m.ImageDefinition):
+            ident = res.identifier
+            key = (m.resource_key(res.gallery), ident.publisher.lower(), ident.offer.lower(), ident.sku.lower())
+            taken[key] = res.address
+    for key, change in list(changes.items()):
+        if change.action is not Action.CREATE:
+            continue
+        resource = desired.get(key)
+        reason = None
+        if isinstance(resource, m.Gallery) and resource.name.lower() in live.gallery_names_elsewhere:
+            where = live.gallery_names_elsewhere[resource.name.lower()]
+            reason = (
+                f"the gallery name is already used in this subscription ({where}); gallery names are "
+                "unique per subscription, so choose another name or manage that gallery's resource group"
+            )
+        elif isinstance(resource, m.ImageDefinition):
+            ident = resource.identifier
+            other = taken.get(
+                (m.resource_key(resource.gallery), ident.publisher.lower(), ident.offer.lower(), ident.sku.lower())
+            )
+            if other is not None and m.resource_key(other) != key:
+                reason = (
+                    f"definition {other} already has publisher/offer/sku {ident.publisher}/{ident.offer}/"
+                    f"{ident.sku}, which must be unique in a gallery; choose another identifier"
+                )
+        if reason is not None:
+            changes[key] = replace(change, blocked=reason)
+
+
 def _hold_children_of_blocked_replacements(changes: dict[str, ResourceChange]) -> None:
-    """A create or update below a parent whose replacement is blocked would land in the old parent: hold it too."""
-    blocked_parents = {key for key, c in changes.items() if c.action is Action.REPLACE and c.blocked}
+    """A create or update below a parent whose replacement (or creation) is blocked cannot go ahead: hold it too."""
+    blocked_parents = {key for key, c in changes.items() if c.action in (Action.REPLACE, Action.CREATE) and c.blocked}
     for key, change in changes.items():
         if change.blocked or change.action not in (Action.CREATE, Action.UPDATE):
             continue
@@ -255,7 +289,11 @@ def _hold_children_of_blocked_replacements(changes: dict[str, ResourceChange]) -
         held = next((a for a in ancestors if a in blocked_parents), None)
         if held is not None:
             changes[key] = replace(
-                change, blocked=f"it belongs in {changes[held].address}, whose replacement is blocked; {REPLACE_HINT}"
+                change,
+                blocked=f"it belongs in {changes[held].address}, whose "
+                + ("replacement" if changes[held].action is Action.REPLACE else "creation")
+                + " is blocked"
+                + (f"; {REPLACE_HINT}" if changes[held].action is Action.REPLACE else ""),
             )
 
 
@@ -328,6 +366,7 @@ def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions |
     wanted = desired.by_key()
     changes = {key: _compare(res, live.resources.get(key), options) for key, res in wanted.items()}
     _cascade(changes, wanted, live, options)
+    _refuse_collisions(changes, wanted, live)
     _hold_children_of_blocked_replacements(changes)
     _deletions(wanted, live, options, changes, frozenset(m.resource_key(a) for a in desired.policy.prune_unmanaged))
     order = {m.Kind.GALLERY.value: 0, m.Kind.DEFINITION.value: 1, m.Kind.VERSION.value: 2}

@@ -90,8 +90,20 @@ async def read_live(clients: Clients, desired: m.DesiredState, *, concurrency: i
     reader = _Reader(clients, concurrency)
     groups = sorted({(g.subscription_id, g.name.lower()): g for g in desired.resource_groups}.items())
     exists = await asyncio.gather(*(reader.group(g.subscription_id, g.name) for _, g in groups))
+    elsewhere: dict[str, str] = {}
+    if any(m.resource_key(g.address) not in reader.found for g in desired.galleries):
+        # A gallery about to be created: its name must be free in the whole subscription. One list,
+        # made only then, so a no-change plan stays at one request per group, gallery and definition.
+        ours = {key for key, _ in groups}
+        async for item in clients.compute.galleries.list():
+            body = _body(item)
+            sub, group, _ = wire.parse_resource_id(body.get("id", ""))
+            if (sub, group.lower()) not in ours:
+                elsewhere[body["name"].lower()] = body["id"]
     return LiveState(
-        resources=reader.found, resource_groups={key: ok for (key, _), ok in zip(groups, exists, strict=True)}
+        resources=reader.found,
+        resource_groups={key: ok for (key, _), ok in zip(groups, exists, strict=True)},
+        gallery_names_elsewhere=elsewhere,
     )
 
 

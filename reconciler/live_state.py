@@ -25,6 +25,9 @@ class LiveState:
     """By `model.resource_key(address)`."""
     resource_groups: dict[tuple[str, str], bool] = field(default_factory=dict)
     """(subscription, lower-cased group name) -> whether the group exists."""
+    gallery_names_elsewhere: dict[str, str] = field(default_factory=dict)
+    """Lower-cased gallery name -> resource id, for galleries outside the manifests' groups whose names a
+    new gallery would collide with (gallery names are unique per subscription). Read only when needed."""
 
     def get(self, address: str) -> LiveResource | None:
         return self.resources.get(m.resource_key(address))

@@ -287,3 +287,16 @@ def test_debug_logs_show_requests_but_never_the_token(run: Cli) -> None:
     assert "Authorization" in result.stderr and "REDACTED" in result.stderr
     header, claims, _ = token.split(".")
     assert claims not in result.stderr and header + "." + claims not in result.output
+
+
+def test_a_gallery_name_taken_elsewhere_in_the_subscription_is_flagged_before_apply(run: Cli) -> None:
+    run.compute().galleries.begin_create_or_update("myGalleryRG", "gal", {"location": "eastus"}).result()
+    path = write(run.workdir)
+    plan = run.plan_json(path)
+    by = {r["address"]: r for r in plan["resources"]}
+    assert "already used in this subscription" in by["gal"]["blocked"]
+    assert "/resourceGroups/myGalleryRG/" in by["gal"]["blocked"]
+    assert "whose creation is blocked" in by["gal/ubuntu/1.0.0"]["blocked"]
+    run.admin.reset()
+    run("apply", "--auto-approve", path)  # nothing to do but report: no write is attempted
+    assert not any(op.endswith("CreateOrUpdate") for op in run.admin.requests()["byOperation"])

@@ -314,3 +314,19 @@ def test_new_children_of_a_parent_whose_replacement_is_blocked_are_held_too() ->
     assert held.action is Action.CREATE and held.blocked and "gal/ubuntu" in held.blocked
     allowed = diff_states(desired, live, DiffOptions(allow_replace=True))
     assert by_address(allowed, "gal/ubuntu/1.1.0").blocked is None
+
+
+def test_creates_azure_would_refuse_for_a_taken_name_or_identifier_are_blocked() -> None:
+    live = live_state(as_live(gallery()), as_live(definition("ubuntu")))
+    live = replace(
+        live,
+        gallery_names_elsewhere={
+            "other": "/subscriptions/s/resourceGroups/x/providers/Microsoft.Compute/galleries/other"
+        },
+    )
+    twin = definition("ubuntu-copy", identifier=m.Identifier("acme", "ubuntu", "ubuntu"))
+    desired = desired_state(gallery(), definition("ubuntu"), twin, gallery("other"), definition("d", "other"))
+    changes = diff_states(desired, live)
+    assert "publisher/offer/sku acme/ubuntu/ubuntu" in (by_address(changes, "gal/ubuntu-copy").blocked or "")
+    assert "already used in this subscription" in (by_address(changes, "other").blocked or "")
+    assert "whose creation is blocked" in (by_address(changes, "other/d").blocked or "")
