@@ -13,8 +13,8 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from reconciler import bodies, wire
 from reconciler import model as m
-from reconciler import wire
 from reconciler.arm import Clients
 from reconciler.fields import managed_digest
 from reconciler.live_state import LiveResource
@@ -61,7 +61,7 @@ def gallery_patch_body(desired: m.Gallery) -> wire.JSON:
 
 def definition_patch_body(desired: m.ImageDefinition, live_body: wire.JSON) -> wire.JSON:
     """PATCH for a definition: osType, osState and identifier are required by the API even in a PATCH."""
-    full = wire.definition_body(desired)["properties"]
+    full = bodies.definition_body(desired)["properties"]
     live_props = live_body.get("properties") or {}
     props: wire.JSON = {k: live_props[k] for k in ("osType", "osState", "identifier") if k in live_props}
     for key in ("description", "releaseNoteUri", "endOfLifeDate", "recommended", "disallowed"):
@@ -87,7 +87,7 @@ def _stamped(body: wire.JSON, resource: m.Resource) -> wire.JSON:
 async def create(clients: Clients, resource: m.Resource, record: CallRecord) -> Any:
     """PUT the resource; returns the poller (not yet waited on)."""
     return await _group(clients, resource).begin_create_or_update(
-        *_names(resource), _stamped(wire.body_for(resource), resource), raw_response_hook=record.hook
+        *_names(resource), _stamped(bodies.body_for(resource), resource), raw_response_hook=record.hook
     )
 
 
@@ -97,7 +97,7 @@ async def update(clients: Clients, desired: m.Resource, live: LiveResource, reco
     elif isinstance(desired, m.ImageDefinition):
         body = definition_patch_body(desired, live.info.body)
     else:
-        body = wire.version_patch_body(desired, live.info.body)
+        body = bodies.version_patch_body(desired, live.info.body)
     return await _group(clients, desired).begin_update(
         *_names(desired), _stamped(body, desired), raw_response_hook=record.hook
     )

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
+from reconciler import bodies, wire
 from reconciler import model as m
-from reconciler import wire
 from reconciler.fields import managed_digest
 from reconciler.live_state import LiveResource, LiveState
 
@@ -75,7 +75,7 @@ def as_live(
     `applied` is what the tool last applied (its digest tag): by default the resource itself when it carries
     the ownership tag; pass another resource to simulate a change made outside the tool, or None for none.
     """
-    body = wire.body_for(resource)
+    body = bodies.body_for(resource)
     body["name"] = resource.name
     if applied is _SELF:
         applied = resource if m.OWNERSHIP_TAG in resource.tags else None

@@ -7,8 +7,8 @@ from datetime import datetime, timezone
 
 import pytest
 
+from reconciler import bodies, wire
 from reconciler import model as m
-from reconciler import wire
 from reconciler.changes import Action
 from reconciler.diff import DiffOptions, diff_states
 from reconciler.live_state import LiveResource
@@ -101,7 +101,7 @@ def test_mutable_version_fields_update_in_place(live_kw: dict, desired_kw: dict,
 def test_region_order_and_spelling_are_not_changes() -> None:
     """ARM answers with display names in its own order; the manifest's set of regions is what counts."""
     wanted = version(target_regions=(region("eastus2", 2), region("westeurope")))
-    body = wire.version_body(wanted) | {"name": "1.0.0"}
+    body = bodies.version_body(wanted) | {"name": "1.0.0"}
     body["properties"]["publishingProfile"]["targetRegions"] = [
         {"name": "West Europe", "regionalReplicaCount": 1, "storageAccountType": "Standard_LRS"},
         {"name": "East US 2", "regionalReplicaCount": 2, "storageAccountType": "Standard_LRS"},

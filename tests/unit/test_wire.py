@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from reconciler import wire
+from reconciler import bodies, wire
 from tests.unit.plan_fixtures import region, version
 
 
@@ -21,9 +21,9 @@ def test_resource_type_of_an_id() -> None:
 
 
 def test_patch_keeps_each_existing_regions_storage_type() -> None:
-    live = wire.version_body(version(target_regions=(region("westeurope", 1, "Standard_ZRS"),)))
+    live = bodies.version_body(version(target_regions=(region("westeurope", 1, "Standard_ZRS"),)))
     desired = version(target_regions=(region("westeurope", 3), region("eastus", 1, "Premium_LRS")))
-    body = wire.version_patch_body(desired, live)
+    body = bodies.version_patch_body(desired, live)
     regions = {r["name"]: r for r in body["properties"]["publishingProfile"]["targetRegions"]}
     assert regions["West Europe"] == {
         "name": "West Europe",
@@ -43,6 +43,6 @@ def test_version_body_round_trips_through_the_reader() -> None:
         exclude_from_latest=True,
         end_of_life_date=datetime(2030, 5, 1, tzinfo=timezone.utc),
     )
-    body = wire.version_body(v) | {"name": v.name}
+    body = bodies.version_body(v) | {"name": v.name}
     parsed, _ = wire.version_from_wire(v.subscription_id, v.resource_group, v.gallery, v.definition, body)
     assert parsed == v
