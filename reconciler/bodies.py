@@ -196,3 +196,31 @@ def version_patch_body(desired: m.ImageVersion, live_body: JSON) -> JSON:
     if desired.block_deletion_before_end_of_life is not None:
         properties["safetyProfile"] = {"blockDeletionBeforeEndOfLife": desired.block_deletion_before_end_of_life}
     return {"tags": dict(desired.tags), "properties": properties}
+
+
+def gallery_patch_body(desired: m.Gallery) -> JSON:
+    props: JSON = {}
+    if desired.description is not None:
+        props["description"] = desired.description
+    if desired.soft_delete is not None:
+        props["softDeletePolicy"] = {"isSoftDeleteEnabled": desired.soft_delete}
+    return {"tags": dict(desired.tags), "properties": props}
+
+
+def definition_patch_body(desired: m.ImageDefinition, live_body: JSON) -> JSON:
+    """PATCH for a definition: osType, osState and identifier are required by the API even in a PATCH."""
+    full = definition_body(desired)["properties"]
+    live_props = live_body.get("properties") or {}
+    props: JSON = {k: live_props[k] for k in ("osType", "osState", "identifier") if k in live_props}
+    for key in ("description", "releaseNoteUri", "endOfLifeDate", "recommended", "disallowed"):
+        if key in full:
+            props[key] = full[key]
+    if desired.features:
+        live_features = {f["name"].lower(): f for f in live_props.get("features") or []}
+        for feature in desired.features:
+            live_features[feature.name.lower()] = {"name": feature.name, "value": feature.value}
+        wanted = sorted(live_features.values(), key=lambda f: f["name"])
+        if wanted != sorted(live_props.get("features") or [], key=lambda f: f["name"]):
+            props["features"] = wanted
+            props["allowUpdateImage"] = True
+    return {"tags": dict(desired.tags), "properties": props}

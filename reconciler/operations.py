@@ -50,34 +50,6 @@ def _group(clients: Clients, resource: m.Resource) -> Any:
     return clients.compute.gallery_image_versions
 
 
-def gallery_patch_body(desired: m.Gallery) -> wire.JSON:
-    props: wire.JSON = {}
-    if desired.description is not None:
-        props["description"] = desired.description
-    if desired.soft_delete is not None:
-        props["softDeletePolicy"] = {"isSoftDeleteEnabled": desired.soft_delete}
-    return {"tags": dict(desired.tags), "properties": props}
-
-
-def definition_patch_body(desired: m.ImageDefinition, live_body: wire.JSON) -> wire.JSON:
-    """PATCH for a definition: osType, osState and identifier are required by the API even in a PATCH."""
-    full = bodies.definition_body(desired)["properties"]
-    live_props = live_body.get("properties") or {}
-    props: wire.JSON = {k: live_props[k] for k in ("osType", "osState", "identifier") if k in live_props}
-    for key in ("description", "releaseNoteUri", "endOfLifeDate", "recommended", "disallowed"):
-        if key in full:
-            props[key] = full[key]
-    if desired.features:
-        live_features = {f["name"].lower(): f for f in live_props.get("features") or []}
-        for feature in desired.features:
-            live_features[feature.name.lower()] = {"name": feature.name, "value": feature.value}
-        wanted = sorted(live_features.values(), key=lambda f: f["name"])
-        if wanted != sorted(live_props.get("features") or [], key=lambda f: f["name"]):
-            props["features"] = wanted
-            props["allowUpdateImage"] = True
-    return {"tags": dict(desired.tags), "properties": props}
-
-
 def _stamped(body: wire.JSON, resource: m.Resource) -> wire.JSON:
     """The body with the digest of what is being applied, so later plans can tell drift from manifest edits."""
     body.setdefault("tags", {})[m.DIGEST_TAG] = managed_digest(resource)
@@ -93,9 +65,9 @@ async def create(clients: Clients, resource: m.Resource, record: CallRecord) -> 
 
 async def update(clients: Clients, desired: m.Resource, live: LiveResource, record: CallRecord) -> Any:
     if isinstance(desired, m.Gallery):
-        body = gallery_patch_body(desired)
+        body = bodies.gallery_patch_body(desired)
     elif isinstance(desired, m.ImageDefinition):
-        body = definition_patch_body(desired, live.info.body)
+        body = bodies.definition_patch_body(desired, live.info.body)
     else:
         body = bodies.version_patch_body(desired, live.info.body)
     return await _group(clients, desired).begin_update(
