@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 
@@ -67,8 +67,11 @@ class ResourceChange:
     notes: tuple[str, ...] = ()
     fingerprint: str | None = None
     """The live resource's fingerprint when planned; a saved plan refuses to run if it changed."""
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
-    """Kind-specific detail for renderers (e.g. a resource group's location)."""
+
+    @property
+    def actionable(self) -> bool:
+        """Apply will carry this out: it changes something and needs no opt-in it lacks."""
+        return self.action is not Action.NOOP and self.blocked is None
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -84,8 +87,6 @@ class ResourceChange:
             "notes": list(self.notes),
             "fingerprint": self.fingerprint,
         }
-        if self.extra:
-            out["extra"] = self.extra
         return out
 
     @classmethod
@@ -102,5 +103,4 @@ class ResourceChange:
             depends_on=tuple(data.get("dependsOn", [])),
             notes=tuple(data.get("notes", [])),
             fingerprint=data.get("fingerprint"),
-            extra=data.get("extra") or {},
         )

@@ -351,7 +351,7 @@ def _resource_groups(desired: m.DesiredState, live: LiveState) -> list[ResourceC
                 Action.CREATE,
                 rid,
                 reason="the manifests ask for it (createResourceGroup)",
-                extra={"location": fold_region(group.location or "")},
+                changes=(FieldChange("location", None, fold_region(group.location or "")),),
             )
         )
     return out

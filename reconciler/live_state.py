@@ -29,9 +29,6 @@ class LiveState:
     """Lower-cased gallery name -> resource id, for galleries outside the manifests' groups whose names a
     new gallery would collide with (gallery names are unique per subscription). Read only when needed."""
 
-    def get(self, address: str) -> LiveResource | None:
-        return self.resources.get(m.resource_key(address))
-
     def children(self, address: str) -> Iterable[LiveResource]:
         """Live resources directly below `address` (definitions of a gallery, versions of a definition)."""
         key = m.resource_key(address)

@@ -70,7 +70,7 @@ class Plan:
 
     def actionable(self) -> list[ResourceChange]:
         """Changes apply will execute: not no-ops, not blocked."""
-        return [c for c in self.changes if c.action is not Action.NOOP and c.blocked is None]
+        return [c for c in self.changes if c.actionable]
 
     def blocked(self) -> list[ResourceChange]:
         return [c for c in self.changes if c.blocked is not None]

@@ -21,9 +21,7 @@ class Step:
     operation: str
     address: str
     kind: str
-    change: ResourceChange | None
     deps: set[str] = field(default_factory=set)
-    reason: str | None = None
 
     @property
     def id(self) -> str:
@@ -51,19 +49,19 @@ def build_steps(changes: list[ResourceChange], desired: m.DesiredState, live: Li
         return step
 
     for change in changes:
-        if change.action is Action.NOOP or change.blocked is not None:
+        if not change.actionable:
             continue
         if change.kind == RESOURCE_GROUP_KIND:
-            add(Step(CREATE_GROUP, change.address, change.kind, change))
+            add(Step(CREATE_GROUP, change.address, change.kind))
         elif change.action is Action.CREATE:
-            add(Step(CREATE, change.address, change.kind, change))
+            add(Step(CREATE, change.address, change.kind))
         elif change.action is Action.UPDATE:
-            add(Step(UPDATE, change.address, change.kind, change))
+            add(Step(UPDATE, change.address, change.kind))
         elif change.action is Action.DELETE:
-            add(Step(DELETE, change.address, change.kind, change))
+            add(Step(DELETE, change.address, change.kind))
         elif change.action is Action.REPLACE:
-            gone = add(Step(DELETE, change.address, change.kind, change, reason="replace"))
-            add(Step(CREATE, change.address, change.kind, change, deps={gone.id}, reason="replace"))
+            gone = add(Step(DELETE, change.address, change.kind))
+            add(Step(CREATE, change.address, change.kind, deps={gone.id}))
 
     in_progress = ("creating", "updating")
     for version in desired.versions:
@@ -71,7 +69,7 @@ def build_steps(changes: list[ResourceChange], desired: m.DesiredState, live: Li
         item = live.resources.get(key)
         busy = item is not None and (item.info.provisioning_state or "").lower() in in_progress
         if busy and not any(s.address.lower() == key for s in steps.values()):
-            add(Step(WAIT, version.address, m.Kind.VERSION.value, None, reason="still replicating"))
+            add(Step(WAIT, version.address, m.Kind.VERSION.value))
 
     groups = [s for s in steps.values() if s.operation == CREATE_GROUP]
     sources = {

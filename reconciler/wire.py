@@ -43,7 +43,6 @@ class LiveInfo:
     """What Azure reports beyond the desired-state fields: never compared as desired state."""
 
     provisioning_state: str | None = None
-    published_date: datetime | None = None
     replication_state: str | None = None
     """Aggregated replication state, when it was read (only for versions not yet Succeeded)."""
     replication: tuple[RegionReplication, ...] = ()
@@ -136,7 +135,6 @@ def _bool(value: Any) -> bool | None:
 
 def _live_info(body: JSON) -> LiveInfo:
     props = body.get("properties") or {}
-    published = (props.get("publishingProfile") or {}).get("publishedDate")
     status = props.get("replicationStatus") or {}
     regions = tuple(
         sorted(
@@ -154,7 +152,6 @@ def _live_info(body: JSON) -> LiveInfo:
     )
     return LiveInfo(
         provisioning_state=props.get("provisioningState"),
-        published_date=parse_datetime(published),
         replication_state=status.get("aggregatedState"),
         replication=regions,
         fingerprint=fingerprint(body),

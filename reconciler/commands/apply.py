@@ -4,13 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from reconciler.commands.common import Failure, console, fail, load, run_async, target_options
+from reconciler.commands.common import Loaded, console, fail, load, run_async, target_options
 from reconciler.commands.plan import read_and_plan
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from reconciler.diff import DiffOptions
+    from reconciler.executor import ExecOptions
+    from reconciler.plan import Plan
 
 
 def parse_duration(text: str | None, flag: str) -> float | None:
@@ -30,28 +38,26 @@ def parse_duration(text: str | None, flag: str) -> float | None:
     return value
 
 
-def _read_plan_file(path: str) -> Any:
+def _saved_plan(paths: tuple[str, ...]) -> Plan | None:
+    """The saved plan when the only argument is a plan file (`reconcile plan --out`); None for manifests."""
     from reconciler.plan import Plan
 
+    if len(paths) != 1 or not paths[0].endswith(".json") or not Path(paths[0]).is_file():
+        return None
+    path = paths[0]
     try:
         data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return None  # not a plan: the manifest loader reports what is wrong with it
+    if not isinstance(data, dict) or "formatVersion" not in data:
+        return None  # a manifest written as JSON
+    try:
         return Plan.from_json(data)
-    except (OSError, UnicodeDecodeError) as err:
-        fail(f"cannot read the plan file {path}: {err}")
     except (ValueError, KeyError, TypeError) as err:
         fail(f"{path} is not a plan saved by `reconcile plan --out` ({err})")
 
 
-def _is_plan_file(paths: tuple[str, ...]) -> bool:
-    if len(paths) != 1 or not paths[0].endswith(".json") or not Path(paths[0]).is_file():
-        return False
-    try:
-        return "formatVersion" in json.loads(Path(paths[0]).read_text(encoding="utf-8"))
-    except (OSError, ValueError, UnicodeDecodeError):
-        return False
-
-
-def stale_reasons(saved: Any, fresh: Any) -> list[str]:
+def stale_reasons(saved: Plan, fresh: Plan) -> list[str]:
     """Why a saved plan no longer describes what apply would do; empty when it still does."""
     reasons: list[str] = []
     if saved.target.endpoint != fresh.target.endpoint or saved.target.subscription_id != fresh.target.subscription_id:
@@ -74,17 +80,27 @@ def stale_reasons(saved: Any, fresh: Any) -> list[str]:
     return reasons
 
 
-async def _apply(loaded: Any, opts: dict[str, Any], saved: Any, ui: Any) -> tuple[Any, list[Any]]:
+@dataclass(frozen=True)
+class ApplyRequest:
+    diff_options: DiffOptions
+    """Ignored for a saved plan, which carries its own."""
+    exec_options: ExecOptions
+    timeout: float | None
+    auto_approve: bool
+    journal: str
+    as_json: bool
+
+
+async def _apply(loaded: Loaded, request: ApplyRequest, saved: Plan | None, out: Console) -> tuple[Plan, list]:
     from reconciler.arm import ArmSession
-    from reconciler.executor import ExecOptions, Executor
+    from reconciler.executor import Executor
     from reconciler.journal import Journal
     from reconciler.render.progress import LiveEvents, LogEvents, QuietEvents
     from reconciler.render.text import render_plan
     from reconciler.steps import build_steps
 
     async with ArmSession(loaded.target) as clients:
-        options = saved.options if saved is not None else opts["diff_options"]
-        plan, live = await read_and_plan(clients, loaded, options)
+        plan, live = await read_and_plan(clients, loaded, saved.options if saved else request.diff_options)
         if saved is not None:
             reasons = stale_reasons(saved, plan)
             if reasons:
@@ -93,40 +109,30 @@ async def _apply(loaded: Any, opts: dict[str, Any], saved: Any, ui: Any) -> tupl
                     + "\n  - ".join(reasons)
                     + "\nRun `reconcile plan --out FILE` again and review the new plan."
                 )
-        out = ui["out"]
-        if not opts["as_json"]:
+        if not request.as_json:
             render_plan(plan, out)
         steps = build_steps(list(plan.changes), loaded.desired, live)
         if not steps:
             return plan, []
-        if saved is None and not opts["auto_approve"]:
-            _confirm(out)
-        journal = Journal(Path(opts["journal"]), plan.target.to_json()) if opts["journal"] else None
-        exec_options = ExecOptions(
-            parallelism=opts["parallelism"],
-            wait=opts["wait"],
-            operation_timeout=opts["operation_timeout"],
-            # Progress reads cost ARM read budget (25/s per subscription): every 15 s per running version in Azure.
-            progress_interval=0.2 if loaded.target.is_emulator else 15.0,
-        )
-        if opts["as_json"]:
-            events: Any = QuietEvents(journal)
+        if saved is None and not request.auto_approve:
+            _confirm()
+        journal = Journal(Path(request.journal), plan.target.to_json()) if request.journal else None
+        if request.as_json:
+            events: QuietEvents | LiveEvents | LogEvents = QuietEvents(journal)
         elif out.is_terminal:
             events = LiveEvents(out, journal, steps)
         else:
             events = LogEvents(out, journal)
-        executor = Executor(clients, loaded.desired, live, events, exec_options)
-        if not opts["as_json"]:
+        if not request.as_json:
             out.print()
-        if isinstance(events, LiveEvents):
-            with events:
-                results = await executor.run(steps, opts["timeout"])
-        else:
-            results = await executor.run(steps, opts["timeout"])
+        with events:
+            results = await Executor(clients, loaded.desired, live, events, request.exec_options).run(
+                steps, request.timeout
+            )
         return plan, results
 
 
-def _confirm(out: Any) -> None:
+def _confirm() -> None:
     if not sys.stdin.isatty():
         fail(
             "apply needs confirmation, but there is no terminal to ask on; review the plan and pass "
@@ -180,31 +186,33 @@ def apply(
 ) -> None:
     """Converge the target to the manifests, or execute a saved plan (`reconcile apply plan.json`)."""
     from reconciler.diff import DiffOptions
-    from reconciler.executor import summarise
+    from reconciler.executor import ExecOptions, summarise
 
-    Failure.json_output = as_json
-    saved = None
-    if _is_plan_file(paths):
-        saved = _read_plan_file(paths[0])
+    saved = _saved_plan(paths)
+    if saved is not None:
         if allow_replace or prune:
             fail(
                 "--allow-replace and --prune belong to `reconcile plan` when applying a saved plan; the plan "
                 "file carries the options it was made with"
             )
         paths = saved.manifest_paths
-    opts = {
-        "diff_options": DiffOptions(allow_replace=allow_replace, prune=prune),
-        "auto_approve": auto_approve,
-        "parallelism": parallelism,
-        "wait": not no_wait,
-        "timeout": parse_duration(timeout, "--timeout"),
-        "operation_timeout": parse_duration(operation_timeout, "--operation-timeout"),
-        "journal": journal,
-        "as_json": as_json,
-    }
     loaded = load(paths, **target)
+    request = ApplyRequest(
+        diff_options=DiffOptions(allow_replace=allow_replace, prune=prune),
+        exec_options=ExecOptions(
+            parallelism=parallelism,
+            wait=not no_wait,
+            operation_timeout=parse_duration(operation_timeout, "--operation-timeout"),
+            # Progress reads cost ARM read budget (25/s per subscription): every 15 s per running version in Azure.
+            progress_interval=0.2 if loaded.target.is_emulator else 15.0,
+        ),
+        timeout=parse_duration(timeout, "--timeout"),
+        auto_approve=auto_approve,
+        journal=journal,
+        as_json=as_json,
+    )
     out = console()
-    plan, results = run_async(_apply(loaded, opts, saved, {"out": out}), loaded.target, "apply")
+    plan, results = run_async(_apply(loaded, request, saved, out), loaded.target, "apply")
     counts = summarise(results)
     if as_json:
         click.echo(
@@ -255,7 +263,6 @@ def status(paths: tuple[str, ...], wait: bool, timeout: str | None, as_json: boo
     """Show replication state per image version and region (and wait for it with --wait)."""
     from reconciler.status import collect_status, render_status
 
-    Failure.json_output = as_json
     limit = parse_duration(timeout, "--timeout")
     loaded = load(paths, **target)
     rows, settled = run_async(

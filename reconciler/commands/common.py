@@ -1,4 +1,4 @@
-"""What plan, apply and status share: target flags, loading manifests, reading live state, failing cleanly."""
+"""What plan, apply and status share: target flags, loading manifests and opening the target, failing cleanly."""
 
 from __future__ import annotations
 
@@ -8,9 +8,13 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from reconciler.model import DesiredState
+    from reconciler.target import Target
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -19,12 +23,16 @@ class Failure(click.ClickException):
     """A user-facing error: printed as one message, exit code 1, never a traceback."""
 
     exit_code = 1
-    json_output = False
-    """Set by commands run with --json: the error is also printed to stdout as {"error": ...}."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        # Tools that asked for --json also get the error as JSON on stdout; read while the command runs.
+        ctx = click.get_current_context(silent=True)
+        self.as_json = bool(ctx is not None and ctx.params.get("as_json"))
 
     def show(self, file: Any = None) -> None:
         click.echo(f"Error: {self.message}", err=True)
-        if Failure.json_output:
+        if self.as_json:
             click.echo(json.dumps({"error": self.message}))
 
 
@@ -78,11 +86,9 @@ def target_options(func: F) -> F:
 
 @dataclass
 class Loaded:
-    desired: Any
-    """model.DesiredState"""
+    desired: DesiredState
     paths: list[str]
-    target: Any
-    """target.Target"""
+    target: Target
 
 
 def print_diagnostics(diags: Any) -> None:
@@ -106,10 +112,9 @@ def load(
     from reconciler.target import TargetError, TargetRequest
 
     bundle, diags = load_manifests(list(paths), env=os.environ)
-    if diags.has_errors:
-        print_diagnostics(diags)
-        fail(f"the manifests have {len(diags.errors)} error(s); fix them (`reconcile validate` lists them)")
     print_diagnostics(diags)
+    if diags.has_errors:
+        fail(f"the manifests have {len(diags.errors)} error(s); fix them (`reconcile validate` lists them)")
     manifest_sub = resolve_subscription(bundle, None, {})
     request = TargetRequest(
         target=target,
@@ -132,7 +137,7 @@ def load(
     return Loaded(desired, list(paths), resolved)
 
 
-def run_async(coro: Any, target: Any, what: str) -> Any:
+def run_async(coro: Any, target: Target, what: str) -> Any:
     """Run a coroutine; Azure and connection errors become one clear message."""
     from azure.core.exceptions import AzureError
 
@@ -147,8 +152,8 @@ def run_async(coro: Any, target: Any, what: str) -> Any:
         sys.exit(130)
 
 
-def console(stderr: bool = False) -> Any:
+def console() -> Any:
     from rich.console import Console
 
     # rich turns colour off by itself when not a terminal or NO_COLOR is set.
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
+    return Console(highlight=False, soft_wrap=True)

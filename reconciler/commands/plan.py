@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from reconciler.commands.common import Failure, console, fail, load, run_async, target_options
+from reconciler.commands.common import console, fail, load, run_async, target_options
 
 
 async def read_and_plan(clients: Any, loaded: Any, options: Any) -> tuple[Any, Any]:
@@ -81,7 +81,6 @@ def plan(
     """Show what `reconcile apply` would change, without changing anything."""
     if as_json and markdown:
         fail("--json and --markdown are exclusive; choose one output format")
-    Failure.json_output = as_json
     loaded = load(paths, **target)
     the_plan, _ = run_async(
         compute_plan(loaded, allow_replace=allow_replace, prune=prune), loaded.target, "reading live state"

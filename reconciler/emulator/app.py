@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import time
-import uuid
-from typing import Any
 
 from . import admin, routes
 from .backend import Backend
@@ -116,8 +114,3 @@ class App:
         return ArmError(
             404, "NotFound", f"No HTTP resource was found that matches the request URI '{req.base_url}{req.path}'."
         )
-
-
-def request_id_headers() -> dict[str, Any]:
-    rid = str(uuid.uuid4())
-    return {"x-ms-request-id": rid, "x-ms-correlation-request-id": rid}

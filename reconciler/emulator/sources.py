@@ -6,7 +6,7 @@ import copy
 import re
 from typing import Any
 
-from . import apiversions, regions
+from . import apiversions
 from .backend import Backend
 from .common import Ctx, Response, check_location, page
 from .errors import ArmError, invalid_parameter, resource_not_found
@@ -155,7 +155,3 @@ def blob_account(uri: str) -> str | None:
     """The storage account name of a blob URI (https://NAME.blob.core.windows.net/...)."""
     m = re.match(r"^https://([a-z0-9]{3,24})\.blob\.core\.windows\.net/.+", uri, re.IGNORECASE)
     return m.group(1).lower() if m else None
-
-
-def region_of(rec: Record) -> str:
-    return regions.fold(rec.body.get("location", ""))

@@ -29,6 +29,12 @@ class _Base:
         self.journal = journal
         self.t0 = time.monotonic()
 
+    def __enter__(self) -> _Base:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
     def elapsed(self) -> str:
         return f"{time.monotonic() - self.t0:6.1f}s"
 

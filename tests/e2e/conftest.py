@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -77,18 +76,6 @@ def emulated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Any:
             yield Cli(server, tmp_path)
 
     return start
-
-
-@pytest.fixture
-def manifest_dir(tmp_path: Path) -> Any:
-    """Copy an example into the test's directory so a test can edit it; returns a writer for new files."""
-
-    def copy(example: str) -> Path:
-        target = tmp_path / "manifests" / example
-        shutil.copytree(MANIFESTS / example, target)
-        return target
-
-    return copy
 
 
 def actions(plan: dict[str, Any]) -> dict[str, str]:

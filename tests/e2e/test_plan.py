@@ -262,6 +262,8 @@ def test_missing_resource_group_is_one_clear_error(run: Cli) -> None:
     )
     result = run("plan", str(path), expect=1)
     assert "no-such-rg" in result.output and "createResourceGroup" in result.output
+    as_json = run("plan", "--json", str(path), expect=1)
+    assert "no-such-rg" in json.loads(as_json.stdout)["error"]  # tools get the error as JSON too
 
 
 def test_bad_manifest_stops_before_any_request(run: Cli) -> None:

@@ -13,7 +13,7 @@ from reconciler.wire import RegionReplication
 
 
 def _step() -> Step:
-    return Step(CREATE, "gal/ubuntu/1.0.0", "version", None)
+    return Step(CREATE, "gal/ubuntu/1.0.0", "version")
 
 
 def test_terminal_progress_shows_a_bar_per_region() -> None:
