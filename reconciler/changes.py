@@ -23,6 +23,11 @@ RESOURCE_GROUP_KIND = "resourceGroup"
 """Plan kind for a resource group the manifests ask the tool to create."""
 
 
+def resource_group_address(name: str) -> str:
+    """Plan address of a resource group (gallery addresses never contain a colon)."""
+    return f"{RESOURCE_GROUP_KIND}:{name}"
+
+
 @dataclass(frozen=True)
 class FieldChange:
     path: str

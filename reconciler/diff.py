@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from reconciler import model as m
-from reconciler.changes import RESOURCE_GROUP_KIND, Action, FieldChange, ResourceChange
+from reconciler.changes import RESOURCE_GROUP_KIND, Action, FieldChange, ResourceChange, resource_group_address
 from reconciler.fields import IMMUTABLE_REASON, Field, comparable, fields_of, managed_digest
 from reconciler.live_state import LiveResource, LiveState
 from reconciler.regions import fold_region
@@ -346,7 +346,7 @@ def _resource_groups(desired: m.DesiredState, live: LiveState) -> list[ResourceC
         rid = f"/subscriptions/{group.subscription_id}/resourceGroups/{group.name}"
         out.append(
             ResourceChange(
-                f"resourceGroup:{group.name}",
+                resource_group_address(group.name),
                 RESOURCE_GROUP_KIND,
                 Action.CREATE,
                 rid,

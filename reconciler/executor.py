@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from reconciler import model as m
 from reconciler import operations as ops
 from reconciler.arm import Clients, explain_error
+from reconciler.changes import resource_group_address
 from reconciler.live import read_version_status
 from reconciler.live_state import LiveResource, LiveState
 from reconciler.steps import CREATE, CREATE_GROUP, DELETE, WAIT, Step
@@ -72,7 +74,7 @@ class Executor:
     ) -> None:
         self.clients = clients
         self.desired = desired.by_key()
-        self.groups = {f"resourceGroup:{g.name}".lower(): g for g in desired.resource_groups}
+        self.groups = {resource_group_address(g.name).lower(): g for g in desired.resource_groups}
         self.live = live
         self.events = events
         self.options = options
@@ -202,7 +204,7 @@ class Executor:
 
     async def _follow_replication(self, step: Step, version: m.ImageVersion, poller: Any) -> tuple[str, str]:
         """Wait for the operation while showing per-region replication, as often as progress_interval."""
-        task = asyncio.ensure_future(poller.result() if poller is not None else self._until_settled(version))
+        task = asyncio.ensure_future(poller.result() if poller is not None else self._settled(version))
         while True:
             done, _ = await asyncio.wait({task}, timeout=self.options.progress_interval)
             if done:
@@ -220,11 +222,15 @@ class Executor:
                 return FAILED, f"replication failed in {', '.join(failed) or 'a region'}"
         return SUCCEEDED, "replicated to every target region"
 
-    async def _until_settled(self, version: m.ImageVersion) -> None:
+    async def _settled(self, version: m.ImageVersion, on_busy: Callable[[], None] | None = None) -> LiveResource | None:
+        """Poll until the version is no longer Creating/Updating; None when it does not exist."""
         while True:
             status = await read_version_status(self.clients, version)
             if status is None or (status.info.provisioning_state or "").lower() not in ("creating", "updating"):
-                return
+                return status
+            if on_busy is not None:
+                on_busy()
+                on_busy = None
             await asyncio.sleep(self.options.progress_interval)
 
     async def _await_source(self, step: Step, address: str) -> None:
@@ -232,21 +238,17 @@ class Executor:
         source = self.desired.get(m.resource_key(address))
         if not isinstance(source, m.ImageVersion):
             return
-        deadline = time.monotonic() + self.options.source_timeout
-        announced = False
-        while True:
-            status = await read_version_status(self.clients, source)
-            state = (status.info.provisioning_state or "").lower() if status else "absent"
-            if state == "succeeded":
-                return
-            if state == "failed":
-                raise SourceNotReady(f"its source {address} failed to replicate")
-            if time.monotonic() > deadline:
-                raise SourceNotReady(f"its source {address} did not finish replicating in time")
-            if not announced:
-                self.events.message(step, f"waiting for source {address} to finish replicating")
-                announced = True
-            await asyncio.sleep(self.options.progress_interval)
+        try:
+            status = await asyncio.wait_for(
+                self._settled(source, lambda: self.events.message(step, f"waiting for source {address} to replicate")),
+                self.options.source_timeout,
+            )
+        except (asyncio.TimeoutError, TimeoutError):
+            raise SourceNotReady(f"its source {address} did not finish replicating in time") from None
+        if status is None:
+            raise SourceNotReady(f"its source {address} does not exist")
+        if (status.info.provisioning_state or "").lower() != "succeeded":
+            raise SourceNotReady(f"its source {address} failed to replicate")
 
 
 class SourceNotReady(Exception):
