@@ -1,6 +1,6 @@
 """The diff: desired state x live state -> one ResourceChange per resource, with field-level detail.
 
-Pure: no I/O, no clock except the `now` passed in. Replacements cascade (a definition cannot be
+Pure: no I/O and no clock. Replacements cascade (a definition cannot be
 deleted while it has versions), deletions only touch resources carrying the ownership tag, and
 anything destructive is marked blocked unless the options allow it.
 """
@@ -113,9 +113,12 @@ def _region_set_changes(
     assert isinstance(live_version, m.ImageVersion)
     for name in sorted(want - have):
         out.append(FieldChange(f"{_REGIONS}[{name}]", None, _region_summary(by_name[name], desired)))
-    removable = live_version.allow_deletion_of_replicated_locations is True
+    allowed = live_version.allow_deletion_of_replicated_locations is True
+    # The safety profile protects replicated regions only: one that failed or is still replicating can go.
+    unreplicated = {r.region for r in live.info.replication if r.state.lower() in ("failed", "replicating")}
     live_by_name = {r.name: r for r in live_version.target_regions}
     for name in sorted(have - want):
+        removable = allowed or name in unreplicated
         out.append(
             FieldChange(
                 f"{_REGIONS}[{name}]",

@@ -302,3 +302,32 @@ def test_a_gallery_name_taken_elsewhere_in_the_subscription_is_flagged_before_ap
     run.admin.reset()
     run("apply", "--auto-approve", path)  # nothing to do but report: no write is attempted
     assert not any(op.endswith("CreateOrUpdate") for op in run.admin.requests()["byOperation"])
+
+
+def test_a_region_that_failed_to_replicate_is_dropped_in_place(run: Cli) -> None:
+    base = BASE.replace("            safety: {{allowDeletionOfReplicatedLocations: true}}\n", "")
+    (run.workdir / "estate.yaml").write_text(
+        base.format(
+            versions=VERSION.replace("            safety: {{allowDeletionOfReplicatedLocations: true}}\n", "").format(
+                name="1.0.0", replicas=1, regions="westeurope, northeurope"
+            ),
+            description="base",
+            sku="jammy",
+            prune="false",
+        ),
+        encoding="utf-8",
+    )
+    path = str(run.workdir / "estate.yaml")
+    run.admin.faults(failRegions=["northeurope"])
+    run("apply", "--auto-approve", path, expect=1)
+    run.admin.clear_faults()
+    (run.workdir / "estate.yaml").write_text(Path(path).read_text().replace("westeurope, northeurope", "westeurope"))
+    version = next(r for r in run.plan_json(path)["resources"] if r["address"] == "gal/ubuntu/1.0.0")
+    assert version["action"] == "update" and version["blocked"] is None  # no safety-profile replace
+    run("apply", "--auto-approve", path)
+    regions = (
+        run.compute()
+        .gallery_image_versions.get("platform-images", "gal", "ubuntu", "1.0.0")
+        .as_dict()["properties"]["publishingProfile"]["targetRegions"]
+    )
+    assert [r["name"] for r in regions] == ["West Europe"]

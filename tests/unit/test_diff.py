@@ -330,3 +330,14 @@ def test_creates_azure_would_refuse_for_a_taken_name_or_identifier_are_blocked()
     assert "publisher/offer/sku acme/ubuntu/ubuntu" in (by_address(changes, "gal/ubuntu-copy").blocked or "")
     assert "already used in this subscription" in (by_address(changes, "other").blocked or "")
     assert "whose creation is blocked" in (by_address(changes, "other/d").blocked or "")
+
+
+def test_a_region_that_failed_to_replicate_can_be_dropped_in_place() -> None:
+    failed = (wire.RegionReplication("westeurope", "Completed", 100), wire.RegionReplication("eastus", "Failed", 10))
+    live_version = as_live(
+        version(target_regions=(region("westeurope"), region("eastus"))), state="Failed", replication=failed
+    )
+    live = live_state(as_live(gallery()), as_live(definition()), live_version)
+    change = by_address(diff_states(desired_state(gallery(), definition(), version()), live), "gal/ubuntu/1.0.0")
+    assert change.action is Action.UPDATE
+    assert change.changes[0].path == "publishingProfile.targetRegions[eastus]" and change.changes[0].after is None
