@@ -23,6 +23,10 @@ class DiffOptions:
     allow_replace: bool = False
     prune: bool = False
 
+    def widened_by(self, policy: m.Policy) -> DiffOptions:
+        """Flags and manifest settings together: either can allow, neither can forbid what the other allows."""
+        return DiffOptions(allow_replace=self.allow_replace or policy.allow_replace, prune=self.prune or policy.prune)
+
 
 REPLACE_HINT = "pass --allow-replace (or set settings.allowReplace: true) to allow it"
 PRUNE_HINT = "pass --prune (or set settings.prune: true) to allow it"
@@ -287,9 +291,7 @@ def _hold_children_of_blocked_replacements(changes: dict[str, ResourceChange]) -
     for key, change in changes.items():
         if change.blocked or change.action not in (Action.CREATE, Action.UPDATE):
             continue
-        parts = key.split("/")
-        ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
-        held = next((a for a in ancestors if a in blocked_parents), None)
+        held = next((a for a in m.ancestors(key) if a in blocked_parents), None)
         if held is not None:
             changes[key] = replace(
                 change,
@@ -362,10 +364,7 @@ def _resource_groups(desired: m.DesiredState, live: LiveState) -> list[ResourceC
 
 def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions | None = None) -> list[ResourceChange]:
     """Every resource in either state, with its action; ordered galleries, definitions, versions by address."""
-    options = options or DiffOptions()
-    options = DiffOptions(
-        allow_replace=options.allow_replace or desired.policy.allow_replace, prune=options.prune or desired.policy.prune
-    )
+    options = (options or DiffOptions()).widened_by(desired.policy)
     wanted = desired.by_key()
     changes = {key: _compare(res, live.resources.get(key), options) for key, res in wanted.items()}
     _cascade(changes, wanted, live, options)

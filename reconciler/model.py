@@ -300,12 +300,22 @@ class ImageVersion:
 
     @property
     def version_key(self) -> tuple[int, int, int]:
-        """Numeric ordering key: 1.0.10 sorts after 1.0.9."""
-        major, minor, patch = (int(p) for p in self.name.split("."))
-        return major, minor, patch
+        return version_key(self.name)
+
+
+def version_key(name: str) -> tuple[int, int, int]:
+    """Numeric ordering of version names: 1.0.10 sorts after 1.0.9."""
+    major, minor, patch = (int(p) for p in name.split("."))
+    return major, minor, patch
 
 
 Resource = Gallery | ImageDefinition | ImageVersion
+
+
+def ancestors(address: str) -> list[str]:
+    """Addresses above `address`, outermost first: g/d/v -> [g, g/d]."""
+    parts = address.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def resource_key(address: str) -> str:

@@ -138,7 +138,7 @@ def _latest(versions: Iterable[tuple[str, bool]]) -> str | None:
     eligible = [name for name, excluded in versions if not excluded]
     if not eligible:
         return None
-    return max(eligible, key=lambda n: tuple(int(p) for p in n.split(".")))
+    return max(eligible, key=m.version_key)
 
 
 def resolve_latest(desired: m.DesiredState, live: LiveState, changes: Iterable[ResourceChange]) -> list[LatestChange]:
@@ -192,10 +192,7 @@ def build_plan(
     options: DiffOptions | None = None,
     manifest_paths: Iterable[str] = (),
 ) -> Plan:
-    options = options or DiffOptions()
-    effective = DiffOptions(
-        allow_replace=options.allow_replace or desired.policy.allow_replace, prune=options.prune or desired.policy.prune
-    )
+    effective = (options or DiffOptions()).widened_by(desired.policy)
     changes = diff_states(desired, live, effective)
     return Plan(
         target=target,

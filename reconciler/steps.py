@@ -35,11 +35,6 @@ class Step:
         return f"{self.operation} {self.kind} {self.address}"
 
 
-def _parent_chain(address: str) -> list[str]:
-    parts = address.split("/")
-    return ["/".join(parts[:i]) for i in range(1, len(parts))]
-
-
 def build_steps(changes: list[ResourceChange], desired: m.DesiredState, live: LiveState) -> list[Step]:
     """Steps for every actionable change, plus waits for versions still replicating from an earlier run."""
     steps: dict[str, Step] = {}
@@ -79,7 +74,7 @@ def build_steps(changes: list[ResourceChange], desired: m.DesiredState, live: Li
     }
     for step in steps.values():
         if step.operation in (CREATE, UPDATE, WAIT):
-            for parent in _parent_chain(step.address):
+            for parent in m.ancestors(step.address):
                 if f"{CREATE}:{m.resource_key(parent)}" in steps:
                     step.deps.add(f"{CREATE}:{m.resource_key(parent)}")
             if step.kind == m.Kind.GALLERY.value:
