@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import json
-import logging
 import re
 import ssl
 import time
@@ -18,8 +17,6 @@ from typing import Any
 
 from reconciler.model import DEFAULT_SUBSCRIPTION
 from reconciler.target import AZURE, ENDPOINT, LOCAL, Target, TargetError, TargetRequest, choose_target, resolve_cloud
-
-log = logging.getLogger(__name__)
 
 EMULATOR_TENANT = "00000000-0000-0000-0000-000000000001"
 
@@ -195,9 +192,4 @@ def explain_error(err: BaseException, target: Target | None = None, what: str | 
     if isinstance(err, ServiceRequestError):
         where = target.endpoint if target else "the ARM endpoint"
         return prefix + f"cannot reach {where}: {err}. Check the endpoint, network and --ca-bundle"
-    if isinstance(err, TargetError):
-        return prefix + str(err)
     return prefix + f"{type(err).__name__}: {err}"
-
-
-__all__ = ["AZURE", "ArmSession", "Clients", "EmulatorToken", "explain_error", "open_target"]

@@ -128,6 +128,8 @@ class Executor:
                         f"{self.options.operation_timeout:g}s (Azure carries on)"
                     ),
                 )
+            except SourceNotReady as err:
+                status, message = FAILED, str(err)
             except Exception as err:  # the boundary: any failure fails this step only
                 status, message = FAILED, explain_error(err)
             result = StepResult(step, status, message, record.request_ids, time.monotonic() - start)
