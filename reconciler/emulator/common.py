@@ -13,6 +13,7 @@ from .errors import ArmError, invalid_json
 
 if TYPE_CHECKING:
     from .backend import Backend
+    from .store import Record
 
 JSON_TYPE = "application/json; charset=utf-8"
 
@@ -119,3 +120,27 @@ def page(ctx: Ctx, items: list[dict[str, Any]], more: bool, last_key: str) -> Re
         sep = "&" if query else ""
         body["nextLink"] = f"{ctx.req.base_url}{ctx.req.path}?{query}{sep}$skiptoken={quote(last_key, safe='')}"
     return Response(200, body)
+
+
+def store_resource(
+    ctx: Ctx,
+    rid: str,
+    kind: str,
+    rtype: str,
+    parent_id: str,
+    name: str,
+    location: str,
+    tags: Any,
+    props: dict[str, Any],
+    meta: dict[str, Any],
+) -> Record:
+    """Store a gallery, image or version record with its ARM body; call inside the request's transaction."""
+    from .store import Record
+
+    body: dict[str, Any] = {"id": rid, "name": name, "type": rtype, "location": location}
+    if tags:
+        body["tags"] = tags
+    body["properties"] = props
+    rec = Record(rid, kind, parent_id, ctx.params["sub"], name, body, meta)
+    ctx.backend.store.put(rec)
+    return rec

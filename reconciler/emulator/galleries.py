@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from . import apiversions, lro, rules
-from .common import Ctx, Response, check_location, deep_merge, page
+from .common import Ctx, Response, check_location, deep_merge, page, store_resource
 from .errors import ArmError, cannot_delete, parent_not_found, resource_not_found
 from .store import Record
 from .validation import clean_body
@@ -101,12 +101,8 @@ def gallery_put(ctx: Ctx, patch: bool = False) -> Response:
                     )
             props, tags = dict(clean.get("properties", {})), clean.get("tags")
         props["identifier"] = {"uniqueName": f"{p['sub']}-{name.upper()}"}
-        body: dict[str, Any] = {"id": rid, "name": name, "type": GALLERY_TYPE, "location": location}
-        if tags:
-            body["tags"] = tags
-        body["properties"] = props
-        rec = Record(rid, "gallery", rg.id, p["sub"], name, body, old.meta if old else {"created": ctx.now})
-        b.store.put(rec)
+        meta = old.meta if old else {"created": ctx.now}
+        rec = store_resource(ctx, rid, "gallery", GALLERY_TYPE, rg.id, name, location, tags, props, meta)
         op = lro.start(ctx, rid, ctx.now)
     status, state = (200, "Succeeded") if patch else ((200, "Updating") if old else (201, "Creating"))
     return Response(status, render(rec, state), lro.headers(ctx, op, location, in_progress=False))
@@ -260,12 +256,8 @@ def image_put(ctx: Ctx, patch: bool = False) -> Response:
             rules.check_future(new_props["endOfLifeDate"], "galleryImage.properties.endOfLifeDate", ctx.now)
         rules.check_range(props)
         _check_unique_identifier(ctx, gallery, rid, name, props["identifier"])
-        body: dict[str, Any] = {"id": rid, "name": name, "type": IMAGE_TYPE, "location": location}
-        if tags:
-            body["tags"] = tags
-        body["properties"] = props
-        rec = Record(rid, "galleryImage", gallery.id, p["sub"], name, body, old.meta if old else {"created": ctx.now})
-        b.store.put(rec)
+        meta = old.meta if old else {"created": ctx.now}
+        rec = store_resource(ctx, rid, "galleryImage", IMAGE_TYPE, gallery.id, name, location, tags, props, meta)
         op = lro.start(ctx, rid, ctx.now)
     status, state = (200, "Updating") if (old or patch) else (201, "Creating")
     return Response(status, render(rec, state), lro.headers(ctx, op, location, in_progress=False))

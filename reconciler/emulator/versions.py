@@ -6,7 +6,7 @@ import copy
 from typing import Any
 
 from . import apiversions, lro, regions, replication, rules
-from .common import Ctx, Response, check_location, deep_merge, iso, page, parse_time
+from .common import Ctx, Response, check_location, deep_merge, iso, page, parse_time, store_resource
 from .errors import ArmError, invalid_parameter, parent_not_found, property_change_not_allowed, resource_not_found
 from .store import Record
 from .validation import clean_body
@@ -218,12 +218,7 @@ def version_put(ctx: Ctx, patch: bool = False) -> Response:
         meta.update(plan=plan, label="Updating" if old else "Creating")
         if meta.get("size_at") is None and error is None:
             meta["size_at"] = end
-        body: dict[str, Any] = {"id": rid, "name": name, "type": VERSION_TYPE, "location": location}
-        if tags:
-            body["tags"] = tags
-        body["properties"] = props
-        rec = Record(rid, "galleryImageVersion", image.id, p["sub"], name, body, meta)
-        b.store.put(rec)
+        rec = store_resource(ctx, rid, "galleryImageVersion", VERSION_TYPE, image.id, name, location, tags, props, meta)
         op = lro.start(ctx, rid, end, error)
     status, state = (200, "Updating") if old else (201, "Creating")
     return Response(status, render(rec, now, state), lro.headers(ctx, op, location))
