@@ -16,7 +16,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "schema": ("reconciler.commands.validate:schema", "Print the manifest JSON Schema."),
     "plan": ("reconciler.commands.plan:plan", "Show what apply would change in the target."),
     "apply": ("reconciler.commands.apply:apply", "Converge the target to the manifests (or a saved plan)."),
-    "status": ("reconciler.commands.apply:status", "Show replication state per image version and region."),
+    "status": ("reconciler.commands.status:status", "Show replication state per image version and region."),
     "emulator": ("reconciler.commands.emulator:emulator", "Run or seed the local Azure Compute Gallery emulator."),
 }
 

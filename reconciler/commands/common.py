@@ -1,4 +1,8 @@
-"""What plan, apply and status share: target flags, loading manifests and opening the target, failing cleanly."""
+"""What plan, apply and status share: target flags, loading manifests and opening the target, failing cleanly.
+
+Commands raise `reconciler.errors.UserError`; the CLI shows it as `Failure` (one message, exit 1, and a JSON
+object on stdout for a command run with --json).
+"""
 
 from __future__ import annotations
 
@@ -12,15 +16,17 @@ from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 
+from reconciler.errors import UserError
+
 if TYPE_CHECKING:
-    from reconciler.model import DesiredState
-    from reconciler.target import Target
+    from reconciler.azure.target import Target
+    from reconciler.core.model import DesiredState
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Failure(click.ClickException):
-    """A user-facing error: printed as one message, exit code 1, never a traceback."""
+    """How the CLI shows a UserError: printed as one message, exit code 1, never a traceback."""
 
     exit_code = 1
 
@@ -37,7 +43,21 @@ class Failure(click.ClickException):
 
 
 def fail(message: str) -> NoReturn:
-    raise Failure(message)
+    raise UserError(message)
+
+
+def shows_user_errors(callback: F) -> F:
+    """Wrap a command callback so a UserError becomes a Failure while the command's context is current."""
+    import functools
+
+    @functools.wraps(callback)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except UserError as err:
+            raise Failure(str(err)) from err
+
+    return wrapper  # type: ignore[return-value]
 
 
 def target_options(func: F) -> F:
@@ -107,15 +127,16 @@ def load(
     state_dir: str,
 ) -> Loaded:
     """Manifests → desired state, and the target opened (the embedded emulator started if chosen)."""
-    from reconciler.arm import explain_error, open_target
-    from reconciler.manifest import build_desired_state, load_manifests, resolve_subscription
-    from reconciler.target import TargetError, TargetRequest
+    from reconciler.azure.errors import explain_error
+    from reconciler.azure.session import open_target
+    from reconciler.azure.target import TargetRequest
+    from reconciler.manifest import build_desired_state, load_manifests
 
     bundle, diags = load_manifests(list(paths), env=os.environ)
     print_diagnostics(diags)
     if diags.has_errors:
         fail(f"the manifests have {len(diags.errors)} error(s); fix them (`reconcile validate` lists them)")
-    manifest_sub = resolve_subscription(bundle, None, {})
+    manifest_sub = bundle.subscription
     request = TargetRequest(
         target=target,
         endpoint=endpoint,
@@ -126,10 +147,8 @@ def load(
     )
     try:
         resolved = open_target(request, manifest_sub)
-    except TargetError as err:
-        fail(str(err))
     except OSError as err:
-        fail(explain_error(err, None, "starting the embedded emulator"))
+        raise UserError(explain_error(err, None, "starting the embedded emulator")) from err
     desired, build_diags = build_desired_state(bundle, subscription_id=resolved.subscription_id)
     if build_diags.has_errors:
         print_diagnostics(build_diags)
@@ -141,12 +160,12 @@ def run_async(coro: Any, target: Target, what: str) -> Any:
     """Run a coroutine; Azure and connection errors become one clear message."""
     from azure.core.exceptions import AzureError
 
-    from reconciler.arm import explain_error
+    from reconciler.azure.errors import explain_error
 
     try:
         return asyncio.run(coro)
     except AzureError as err:
-        fail(explain_error(err, target, what))
+        raise UserError(explain_error(err, target, what)) from err
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)
         sys.exit(130)
@@ -157,3 +176,20 @@ def console() -> Any:
 
     # rich turns colour off by itself when not a terminal or NO_COLOR is set.
     return Console(highlight=False, soft_wrap=True)
+
+
+def parse_duration(text: str | None, flag: str) -> float | None:
+    """'90', '90s', '15m', '2h' -> seconds; None when the flag was not given. Raises UserError otherwise."""
+    if text is None:
+        return None
+    units = {"s": 1, "m": 60, "h": 3600}
+    raw = text.strip().lower()
+    scale = units.get(raw[-1:])
+    number = raw[:-1] if scale else raw
+    try:
+        value = float(number) * (scale or 1)
+    except ValueError:
+        fail(f"{flag} {text!r} is not a duration; write e.g. 90s, 15m or 2h")
+    if value <= 0:
+        fail(f"{flag} must be positive")
+    return value

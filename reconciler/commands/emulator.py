@@ -7,6 +7,9 @@ from pathlib import Path
 
 import click
 
+from reconciler.commands.common import shows_user_errors
+from reconciler.errors import UserError
+
 DEFAULT_DATA = Path(".reconcile") / "emulator"
 
 
@@ -71,6 +74,7 @@ def emulator() -> None:
     help="Allow a non-loopback --host. The emulator accepts any bearer token, so anyone who can reach "
     "it can change its state.",
 )
+@shows_user_errors
 def serve(
     host: str,
     port: int,
@@ -88,7 +92,7 @@ def serve(
     from reconciler.emulator import DEMO_SEED, EmulatorServer
 
     if seed_file is not None and not Path(seed_file).is_file():
-        raise click.ClickException(f"seed file not found: {seed_file}")
+        raise UserError(f"seed file not found: {seed_file}")
     memory = data == ":memory:"
     fresh = memory or not (Path(data) / "state.sqlite").exists()
     seed = seed_file or (str(DEMO_SEED) if fresh and not no_demo_seed else None)
@@ -106,9 +110,9 @@ def serve(
             allow_remote=allow_remote,
         ).start()
     except ValueError as err:  # SeedError is a ValueError too
-        raise click.ClickException(str(err)) from None
+        raise UserError(str(err)) from err
     except OSError as err:
-        raise click.ClickException(f"cannot start the emulator on {host}:{port}: {err.strerror or err}") from None
+        raise UserError(f"cannot start the emulator on {host}:{port}: {err.strerror or err}") from err
     stop = threading.Event()
     try:
         # inside the try, so a Ctrl-C right after the banner still stops cleanly
@@ -126,6 +130,7 @@ def serve(
 @click.option("--data", default=None, help=f"Data directory to seed directly (default {DEFAULT_DATA}).")
 @click.option("--endpoint", default=None, help="URL of a running emulator to seed over HTTPS.")
 @click.option("--ca-bundle", type=click.Path(dir_okay=False), default=None, help="CA certificate for --endpoint.")
+@shows_user_errors
 def seed(seed_file: str, data: str | None, endpoint: str | None, ca_bundle: str | None) -> None:
     """Load a seed document (YAML or JSON): resource groups, VMs, images, snapshots, disks, storage accounts."""
     from reconciler.emulator import seed as seeding
@@ -141,7 +146,7 @@ def seed(seed_file: str, data: str | None, endpoint: str | None, ca_bundle: str 
         else:
             created = _seed_local(Path(data) if data else DEFAULT_DATA, doc)
     except seeding.SeedError as err:
-        raise click.ClickException(str(err)) from None
+        raise UserError(str(err)) from err
     click.echo(f"seeded {len(created)} resource(s)")
     for rid in created:
         click.echo(f"  {rid}")
@@ -156,7 +161,7 @@ def _seed_local(data: Path, doc: dict) -> list[str]:
         data.mkdir(parents=True, exist_ok=True)
         store = Store(data / "state.sqlite")
     except OSError as err:
-        raise click.ClickException(f"cannot open data directory {data}: {err.strerror or err}") from None
+        raise UserError(f"cannot open data directory {data}: {err.strerror or err}") from err
     try:
         return seeding.apply(Backend(store, Config()), doc)
     finally:
@@ -169,9 +174,9 @@ def _seed_remote(endpoint: str, ca_bundle: str, doc: dict) -> list[str]:
     from reconciler.emulator.testing import Admin
 
     if not Path(ca_bundle).is_file():
-        raise click.ClickException(f"CA bundle not found: {ca_bundle}")
+        raise UserError(f"CA bundle not found: {ca_bundle}")
     try:
         result = Admin(endpoint, ca_bundle).call("POST", "/_emulator/seed", raw=json.dumps(doc).encode())
     except (OSError, RuntimeError) as err:
-        raise click.ClickException(f"seeding {endpoint} failed: {err}") from None
+        raise UserError(f"seeding {endpoint} failed: {err}") from err
     return list(result.get("created", []))

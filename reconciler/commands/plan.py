@@ -2,59 +2,22 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
 
-from reconciler.commands.common import console, fail, load, run_async, target_options
-
-
-async def read_and_plan(clients: Any, loaded: Any, options: Any) -> tuple[Any, Any]:
-    """Read live state with open clients and diff it against the desired state: (plan, live)."""
-    from azure.core.exceptions import AzureError
-
-    from reconciler.arm import explain_error
-    from reconciler.live import read_live
-    from reconciler.plan import build_plan
-
-    try:
-        live = await read_live(clients, loaded.desired)
-    except AzureError as err:
-        fail(explain_error(err, loaded.target, "reading live state (nothing was changed)"))
-    missing = [
-        g
-        for g in loaded.desired.resource_groups
-        if not live.resource_groups.get((g.subscription_id, g.name.lower())) and not g.create
-    ]
-    if missing:
-        names = ", ".join(g.name for g in missing)
-        fail(
-            f"resource group(s) {names} do not exist in subscription {loaded.target.subscription_id}; create "
-            "them, or set scope.createResourceGroup: true so the tool creates them"
-        )
-    plan = build_plan(loaded.desired, live, loaded.target.info(), options=options, manifest_paths=loaded.paths)
-    return plan, live
+from reconciler.commands.common import console, fail, load, run_async, shows_user_errors, target_options
 
 
 async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
-    from reconciler.arm import ArmSession
-    from reconciler.diff import DiffOptions
+    from reconciler.azure.live_plan import plan_live
+    from reconciler.azure.session import ArmSession
+    from reconciler.core.diff import DiffOptions
 
+    options = DiffOptions(allow_replace=allow_replace, prune=prune)
     async with ArmSession(loaded.target) as clients:
-        return await read_and_plan(clients, loaded, DiffOptions(allow_replace=allow_replace, prune=prune))
-
-
-def write_plan_file(plan: Any, out: str) -> None:
-    path = Path(out)
-    tmp = path.with_name(path.name + ".tmp")
-    try:
-        tmp.write_text(json.dumps(plan.to_json(), indent=2) + "\n", encoding="utf-8")
-        tmp.replace(path)  # atomic: a crash never leaves half a plan file
-    except OSError as err:
-        fail(f"cannot write the plan to {out}: {err.strerror or err}")
+        return await plan_live(clients, loaded.desired, loaded.target, options, loaded.paths)
 
 
 @click.command()
@@ -67,6 +30,7 @@ def write_plan_file(plan: Any, out: str) -> None:
 @click.option("--out", metavar="FILE", help="Save the plan for `reconcile apply FILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error.")
 @click.option("--show-unchanged", is_flag=True, help="List resources without changes too.")
+@shows_user_errors
 def plan(
     paths: tuple[str, ...],
     allow_replace: bool,
@@ -86,9 +50,13 @@ def plan(
         compute_plan(loaded, allow_replace=allow_replace, prune=prune), loaded.target, "reading live state"
     )
     if out:
+        from reconciler.apply.saved_plan import write_plan_file
+
         write_plan_file(the_plan, out)
     if as_json:
-        click.echo(json.dumps(the_plan.to_json(), indent=2))
+        from reconciler.render.plan_json import render_plan_json
+
+        click.echo(render_plan_json(the_plan))
     elif markdown:
         from reconciler.render.markdown import render_markdown
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 import click
 
+from reconciler.commands.common import shows_user_errors
 from reconciler.diagnostics import Diagnostics, Severity
 
 
@@ -23,13 +25,14 @@ def run_validate(paths: tuple[str, ...]) -> tuple[Diagnostics, dict[str, int]]:
     diags = Diagnostics()
     counts = {"files": 0, "galleries": 0, "definitions": 0, "versions": 0}
     try:
-        from reconciler.manifest import build_desired_state, load_manifests, resolve_subscription
+        from reconciler.azure.target import subscription_precedence
+        from reconciler.manifest import build_desired_state, load_manifests
 
         bundle, loaded = load_manifests(paths)
         diags.extend(loaded)
         counts["files"] = len(bundle.files)
         if not loaded.has_errors:
-            state, built = build_desired_state(bundle, resolve_subscription(bundle, None))
+            state, built = build_desired_state(bundle, subscription_precedence(None, bundle.subscription, os.environ))
             diags.extend(built)
             counts.update(
                 galleries=len(state.galleries), definitions=len(state.definitions), versions=len(state.versions)
@@ -42,6 +45,7 @@ def run_validate(paths: tuple[str, ...]) -> tuple[Diagnostics, dict[str, int]]:
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @click.option("--json", "as_json", is_flag=True, help="Print the diagnostics as JSON.")
+@shows_user_errors
 def validate(paths: tuple[str, ...], as_json: bool) -> None:
     """Check manifests offline: YAML, the schema and Azure's rules. Exit 0 when valid, 1 otherwise.
 
@@ -67,6 +71,7 @@ def validate(paths: tuple[str, ...], as_json: bool) -> None:
 
 
 @click.command()
+@shows_user_errors
 def schema() -> None:
     """Print the manifest JSON Schema (draft 2020-12)."""
     from reconciler.manifest.schema import schema_text

@@ -1,7 +1,7 @@
 """Manifests: loading YAML trees, checking them, and building the desired-state model from them."""
 
-from reconciler.manifest.build import build_desired_state, resolve_subscription
+from reconciler.manifest.build import build_desired_state
 from reconciler.manifest.bundle import ManifestBundle
 from reconciler.manifest.loader import API_VERSION, load_manifests
 
-__all__ = ["API_VERSION", "ManifestBundle", "build_desired_state", "load_manifests", "resolve_subscription"]
+__all__ = ["API_VERSION", "ManifestBundle", "build_desired_state", "load_manifests"]

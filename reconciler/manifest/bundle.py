@@ -7,8 +7,6 @@ from typing import Any
 
 from reconciler.manifest.yaml_source import KeyPath, SourceDocument
 
-CHILDREN = {"gallery": "definitions", "definition": "versions", "version": None}
-
 
 @dataclass
 class Declared:
@@ -120,5 +118,7 @@ def gallery_location(gallery: Declared) -> str | None:
 
 
 def definition_location(definition: Declared) -> str | None:
-    assert definition.parent is not None
+    """A definition's region: its own `location`, else its gallery's (`gallery_location`)."""
+    if definition.parent is None:
+        return definition.props.get("location")
     return definition.props.get("location") or gallery_location(definition.parent)

@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from reconciler.diagnostics import Diagnostics
-from reconciler.manifest.bundle import CHILDREN, Declared, ManifestBundle
+from reconciler.kinds import BY_NAME, KINDS, ResourceKind
+from reconciler.manifest.bundle import Declared, ManifestBundle
 from reconciler.manifest.interpolate import interpolate_document
 from reconciler.manifest.yaml_source import KeyPath, SourceDocument, load_yaml_file
 
@@ -112,7 +113,8 @@ class _Merger:
         return node
 
     def _props(self, node: Declared, data: dict[str, Any], doc: SourceDocument, path: KeyPath) -> None:
-        child_key = CHILDREN[node.kind]
+        child = BY_NAME[node.kind].child
+        child_key = child.manifest_key if child is not None else None
         for key, value in data.items():
             if key == child_key:
                 continue
@@ -133,30 +135,40 @@ class _Merger:
 
     def add(self, doc: SourceDocument) -> None:
         self._scope(doc)
-        for gname, gdata in (doc.data.get("galleries") or {}).items():
-            gpath: KeyPath = ("galleries", gname)
-            gallery = self._child(self.galleries, "gallery", gname, None)
-            self._mention(gallery, gname, doc, gpath, gdata)
-            for dname, ddata in (gdata.get("definitions") or {}).items():
-                dpath: KeyPath = (*gpath, "definitions", dname)
-                definition = self._child(gallery.children, "definition", dname, gallery)
-                self._mention(definition, dname, doc, dpath, ddata)
-                for vname, vdata in (ddata.get("versions") or {}).items():
-                    vpath: KeyPath = (*dpath, "versions", vname)
-                    existing = definition.children.get(vname.lower())
-                    if existing is not None:
-                        line, column = doc.key_pos(vpath)
-                        self.diags.error(
-                            f"version '{existing.address}' is already defined at {_where(*existing.mentions[0])}",
-                            file=doc.file,
-                            line=line,
-                            column=column,
-                            path=".".join(vpath),
-                            hint="each version is defined once",
-                        )
-                        continue
-                    version = self._child(definition.children, "version", vname, definition)
-                    self._mention(version, vname, doc, vpath, vdata)
+        self._merge_level(KINDS[0], self.galleries, None, doc.data, (), doc)
+
+    def _merge_level(
+        self,
+        kind: ResourceKind,
+        table: dict[str, Declared],
+        parent: Declared | None,
+        data: dict[str, Any],
+        path: KeyPath,
+        doc: SourceDocument,
+    ) -> None:
+        """Merge one kind's entries of a document (`galleries`, `definitions`, ...) and recurse into children.
+
+        Inner kinds may be spread over files (a file adds versions to a definition declared elsewhere);
+        the innermost kind (versions) is defined once.
+        """
+        for name, item in (data.get(kind.manifest_key) or {}).items():
+            item_path: KeyPath = (*path, kind.manifest_key, name)
+            existing = table.get(name.lower())
+            if kind.child is None and existing is not None:
+                line, column = doc.key_pos(item_path)
+                self.diags.error(
+                    f"{kind.name} '{existing.address}' is already defined at {_where(*existing.mentions[0])}",
+                    file=doc.file,
+                    line=line,
+                    column=column,
+                    path=".".join(item_path),
+                    hint=f"each {kind.name} is defined once",
+                )
+                continue
+            node = self._child(table, kind.name, name, parent)
+            self._mention(node, name, doc, item_path, item)
+            if kind.child is not None:
+                self._merge_level(kind.child, node.children, node, item or {}, item_path, doc)
 
     def _mention(self, node: Declared, name: str, doc: SourceDocument, path: KeyPath, data: dict[str, Any]) -> None:
         self._same_name(node, name, doc, path)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import difflib
 from dataclasses import dataclass
 
-from reconciler.regions import display_name, fold_region, is_known_region, known_regions
+from reconciler.core.regions import display_name, fold_region, is_known_region, known_regions
 
 STORAGE_TYPES = ("Standard_LRS", "Standard_ZRS", "Premium_LRS", "PremiumV2_LRS")
 _STORAGE_BY_FOLD = {t.lower(): t for t in STORAGE_TYPES}

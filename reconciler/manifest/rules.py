@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from reconciler.core.model import OWNERSHIP_TAG
 from reconciler.diagnostics import Diagnostics, Severity
 from reconciler.manifest.bundle import (
     Declared,
@@ -16,7 +17,6 @@ from reconciler.manifest.bundle import (
 from reconciler.manifest.normalise import INT32_MAX, parse_date
 from reconciler.manifest.regions_syntax import region_problem
 from reconciler.manifest.yaml_source import KeyPath, SourceDocument
-from reconciler.model import OWNERSHIP_TAG
 
 NEEDS_V2 = {
     "TrustedLaunch",
@@ -222,6 +222,7 @@ def _check_definition(
 
 def check_bundle(bundle: ManifestBundle, *, now: datetime | None = None) -> Diagnostics:
     """Every semantic problem of a merged bundle (the schema has already passed for each document)."""
+    from reconciler.manifest.rules_promotion import check_promotion_cycles
     from reconciler.manifest.rules_versions import check_version
 
     now = now or datetime.now(timezone.utc)
@@ -237,6 +238,7 @@ def check_bundle(bundle: ManifestBundle, *, now: datetime | None = None) -> Diag
             for version in definition.children.values():
                 check_version(report, bundle, version, location, now)
                 _check_tag_count(report, version)
+    check_promotion_cycles(report, bundle)
     for version in bundle.versions():
         parts = version.name.split(".")
         if any(int(p) > INT32_MAX for p in parts):

@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from reconciler.core.regions import display_name, fold_region, is_known_region, supports_zrs
 from reconciler.diagnostics import Severity
 from reconciler.manifest.bundle import Declared, ManifestBundle
 from reconciler.manifest.normalise import ARM_TYPES, KIND_NAMES, RegionEntry, arm_type, region_entry
 from reconciler.manifest.regions_syntax import ShorthandError, region_problem
 from reconciler.manifest.rules import Reporter, check_eol
-from reconciler.regions import display_name, fold_region, is_known_region, supports_zrs
 
 DISK_SOURCES = ("snapshot", "disk", "vhd")
 
@@ -197,7 +197,8 @@ def _check_gallery_source(report: Reporter, bundle: ManifestBundle, version: Dec
         report.at(version, *where, message="a version cannot be its own source")
         return
     source_def, this_def = target.parent, version.parent
-    assert source_def is not None and this_def is not None
+    if source_def is None or this_def is None:  # versions always sit in a definition
+        return
     for prop in ("osType", "osState", "hyperVGeneration"):
         theirs, ours = source_def.props.get(prop), this_def.props.get(prop)
         if theirs and ours and theirs != ours:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from reconciler.changes import Action
-from reconciler.plan import Plan
+from reconciler.core.changes import Action
+from reconciler.core.plan import Plan
 from reconciler.render.values import field_line
+from reconciler.render.wording import blocker_text, note_text, reason_text
 
 
 def render_markdown(plan: Plan) -> str:
@@ -15,9 +16,9 @@ def render_markdown(plan: Plan) -> str:
     else:
         out += ["| | Resource | Kind | Action | Why |", "|---|---|---|---|---|"]
         for c in shown:
-            why = (c.reason or "") + (" **(drift)**" if c.drift else "")
+            why = (reason_text(c.reason) if c.reason else "") + (" **(drift)**" if c.drift else "")
             if c.blocked:
-                why += f" — :no_entry: blocked: {c.blocked}"
+                why += f" — :no_entry: blocked: {blocker_text(c.blocked)}"
             out.append(f"| `{c.action.glyph}` | `{c.address}` | {c.kind} | {c.action.value} | {why} |")
         out.append("")
         for c in shown:
@@ -28,7 +29,7 @@ def render_markdown(plan: Plan) -> str:
                 mark, body = field_line(f.path, f.before, f.after)
                 suffix = "  # forces replacement" if f.forces_replace else ""
                 out.append(f"{'!' if mark == '~' else mark} {body}{suffix}")
-            out += [f"# note: {n}" for n in c.notes]
+            out += [f"# note: {note_text(n)}" for n in c.notes]
             out += ["```", "", "</details>", ""]
     moved = [lc for lc in plan.latest if lc.before != lc.after]
     if moved:

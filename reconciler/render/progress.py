@@ -10,10 +10,9 @@ from rich.live import Live
 from rich.table import Table
 from rich.text import Text
 
-from reconciler.executor import StepResult
-from reconciler.journal import Journal
-from reconciler.steps import Step
-from reconciler.wire import RegionReplication
+from reconciler.apply.executor import StepResult
+from reconciler.core.arm_json import RegionReplication
+from reconciler.core.steps import Step
 
 ICON = {
     "succeeded": ("✓", "green"),
@@ -25,8 +24,7 @@ ICON = {
 
 
 class _Base:
-    def __init__(self, journal: Journal | None) -> None:
-        self.journal = journal
+    def __init__(self) -> None:
         self.t0 = time.monotonic()
 
     def __enter__(self) -> _Base:
@@ -38,26 +36,12 @@ class _Base:
     def elapsed(self) -> str:
         return f"{time.monotonic() - self.t0:6.1f}s"
 
-    def record(self, result: StepResult) -> None:
-        if self.journal is not None:
-            self.journal.write(
-                {
-                    "resource": result.step.address,
-                    "kind": result.step.kind,
-                    "operation": result.step.operation,
-                    "outcome": result.status,
-                    "message": result.message,
-                    "requestIds": result.request_ids,
-                    "seconds": round(result.seconds, 3),
-                }
-            )
-
 
 class LogEvents(_Base):
     """One line per event: for CI logs and anything that is not a terminal."""
 
-    def __init__(self, console: Console, journal: Journal | None) -> None:
-        super().__init__(journal)
+    def __init__(self, console: Console) -> None:
+        super().__init__()
         self.console = console
         self.last: dict[str, tuple[str, float]] = {}
 
@@ -78,11 +62,9 @@ class LogEvents(_Base):
         self.console.print(f"[{self.elapsed()}] {step.label}: {text}")
 
     def finished(self, result: StepResult) -> None:
-        self.record(result)
-        detail = f" ({result.message})" if result.message else ""
+        detail = f": {result.message}" if result.message else ""
         self.console.print(
-            f"[{self.elapsed()}] {result.step.operation} {result.step.kind} {result.step.address}: "
-            f"{result.status} in {result.seconds:.1f}s{detail}"
+            f"[{self.elapsed()}] {result.step.label}: {result.status.value} in {result.seconds:.1f}s{detail}"
         )
 
 
@@ -93,8 +75,8 @@ class LiveEvents(_Base):
     instead of redrawing a thousand rows.
     """
 
-    def __init__(self, console: Console, journal: Journal | None, steps: list[Step]) -> None:
-        super().__init__(journal)
+    def __init__(self, console: Console, steps: list[Step]) -> None:
+        super().__init__()
         self.console = console
         self.total = len(steps)
         self.done = 0
@@ -161,13 +143,12 @@ class LiveEvents(_Base):
         self._refresh()
 
     def finished(self, result: StepResult) -> None:
-        self.record(result)
         self.done += 1
         self.running.pop(result.step.id, None)
-        icon, colour = ICON.get(result.status, ("·", "dim"))
+        icon, colour = ICON.get(result.status.value, ("·", "dim"))
         line = Text(f"{icon} ", style=colour)
         line.append(result.step.label)
-        line.append(f"  {result.status}", style=colour)
+        line.append(f"  {result.status.value}", style=colour)
         line.append(f" in {result.seconds:.1f}s", style="dim")
         if result.message:
             line.append(f"  {result.message}", style="dim")
@@ -179,11 +160,9 @@ class LiveEvents(_Base):
 
 
 class QuietEvents(_Base):
-    """No output (for --json); the journal is still written."""
+    """No output (for --json); the executor still writes the journal."""
 
     def started(self, step: Step) -> None: ...
     def progress(self, step: Step, regions: tuple[RegionReplication, ...]) -> None: ...
     def message(self, step: Step, text: str) -> None: ...
-
-    def finished(self, result: StepResult) -> None:
-        self.record(result)
+    def finished(self, result: StepResult) -> None: ...

@@ -5,9 +5,10 @@ from __future__ import annotations
 from rich.console import Console
 from rich.text import Text
 
-from reconciler.changes import Action, ResourceChange
-from reconciler.plan import Plan
+from reconciler.core.changes import Action, ResourceChange
+from reconciler.core.plan import Plan
 from reconciler.render.values import field_line
+from reconciler.render.wording import blocker_text, note_text, reason_text
 
 STYLE = {"+": "green", "~": "yellow", "-/+": "magenta", "-": "red", " ": "dim"}
 
@@ -27,7 +28,7 @@ def _resource(change: ResourceChange, console: Console) -> None:
     if change.drift:
         head.append("  [drift]", style="bold yellow")
     if change.reason:
-        head.append(f"  # {change.reason}", style="dim")
+        head.append(f"  # {reason_text(change.reason)}", style="dim")
     console.print(head)
     for field in change.changes:
         mark, body = field_line(field.path, field.before, field.after)
@@ -37,9 +38,9 @@ def _resource(change: ResourceChange, console: Console) -> None:
             line.append("  # forces replacement", style="bold magenta")
         console.print(line)
     for note in change.notes:
-        console.print(Text(f"      note: {note}", style="yellow"))
+        console.print(Text(f"      note: {note_text(note)}", style="yellow"))
     if change.blocked:
-        console.print(Text(f"      blocked: {change.blocked}", style="bold red"))
+        console.print(Text(f"      blocked: {blocker_text(change.blocked)}", style="bold red"))
 
 
 def render_plan(plan: Plan, console: Console, *, show_noop: bool = False) -> None:

@@ -371,7 +371,8 @@ def test_deletion_blocked_by_the_safety_profile_is_reported_not_forced(run: Cli)
     plan = run.plan_json(path, extra=("--prune",))
     doomed = next(r for r in plan["resources"] if r["address"] == "gal/ubuntu/2.0.0")
     assert doomed["action"] == "delete"
-    assert any("blocks deletion before its end-of-life date" in n for n in doomed["notes"])
+    assert "safety-blocks-deletion" in [n["code"] for n in doomed["notes"]]
+    assert any("blocks deletion before its end-of-life date" in n["message"] for n in doomed["notes"])
     result = run("apply", "--auto-approve", "--prune", path, expect=1)
     assert "DeleteGalleryImageVersionBlockedBeforeEndOfLife" in result.stdout
     assert "2.0.0" in {v.name for v in run.compute().gallery_image_versions.list_by_gallery_image(RG, "gal", "ubuntu")}
@@ -382,7 +383,10 @@ def test_removing_an_end_of_life_date_replaces_the_version_only_with_opt_in(run:
     path = estate(run.workdir, version_yaml(extra="endOfLifeDate: null"))
     change = next(r for r in run.plan_json(path)["resources"] if r["address"] == "gal/ubuntu/1.0.0")
     assert change["action"] == "replace" and change["blocked"]
-    assert change["changes"][0]["reason"] == "Azure cannot remove an end-of-life date in place"
+    assert change["changes"][0]["reason"] == {
+        "code": "end-of-life-removal",
+        "message": "Azure cannot remove an end-of-life date in place",
+    }
     run("apply", "--auto-approve", "--allow-replace", path)
     assert "endOfLifeDate" not in read_version(run)["properties"]["publishingProfile"]
     assert changed(run.plan_json(path)) == {}
@@ -394,7 +398,7 @@ def test_a_refused_rbac_action_is_named_and_fails_only_that_resource(run: Cli) -
     result = run("apply", "--auto-approve", path, expect=1)
     assert "permission denied: the signed-in identity lacks the RBAC action " in result.stdout
     assert "'Microsoft.Compute/galleries/images/write'" in result.stdout
-    assert "create version gal/ubuntu/1.0.0: skipped because create of gal/ubuntu failed" in result.stdout
+    assert "create version gal/ubuntu/1.0.0: skipped because create definition gal/ubuntu failed" in result.stdout
     run.admin.faults(next403=1, match=r"GET .*/galleries$")
     result = run("plan", path, expect=1)
     assert "reading live state (nothing was changed): permission denied" in result.output

@@ -63,7 +63,7 @@ def test_quickstart_empty_estate_plans_creates_and_converges(run: Cli) -> None:
     plan = run.plan_json(quickstart)
     schema = json.loads((MANIFESTS.parent / "schemas" / "plan.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(plan)
-    assert plan["formatVersion"] == "1.0"
+    assert plan["formatVersion"] == "2.0"
     assert plan["target"]["kind"] == "endpoint"
     assert actions(plan) == {
         "myGallery": "create",
@@ -146,15 +146,16 @@ def test_immutable_change_plans_a_blocked_replace_with_reason(run: Cli) -> None:
     by = {r["address"]: r for r in plan["resources"]}
     definition = by["gal/ubuntu"]
     assert definition["action"] == "replace"
-    assert "identifier.sku" in definition["reason"]
+    assert definition["reason"]["code"] == "cannot-update" and definition["reason"]["subjects"] == ["identifier.sku"]
     assert definition["changes"][0] == {
         "path": "identifier.sku",
         "before": "jammy",
         "after": "noble",
         "forcesReplace": True,
-        "reason": "Azure does not allow changing it after creation",
+        "reason": {"code": "immutable", "message": "Azure does not allow changing it after creation"},
     }
-    assert "--allow-replace" in definition["blocked"]
+    assert definition["blocked"]["code"] == "needs-allow-replace"
+    assert "--allow-replace" in definition["blocked"]["message"]
     assert by["gal/ubuntu/1.0.0"]["action"] == "replace"  # versions go first: the plan lists them
     assert plan["summary"]["blocked"] == 2
     # apply without opt-in changes nothing
@@ -174,7 +175,7 @@ def test_prune_deletes_only_owned_resources_and_only_with_opt_in(run: Cli) -> No
     plan = run.plan_json(path)
     assert changed(plan) == {"gal/ubuntu/1.1.0": "delete"}  # 9.0.0 was made outside the tool: never touched
     pruned = next(r for r in plan["resources"] if r["address"] == "gal/ubuntu/1.1.0")
-    assert "--prune" in pruned["blocked"]
+    assert pruned["blocked"]["code"] == "needs-prune" and "--prune" in pruned["blocked"]["message"]
     run("apply", "--auto-approve", path)
     assert "1.1.0" in _version_names(run)
     run("apply", "--auto-approve", "--prune", path)
@@ -192,7 +193,8 @@ def test_deleting_a_definition_shows_the_unmanaged_versions_that_block_it(run: C
     plan = run.plan_json(str(run.workdir / "estate.yaml"), extra=("--prune",))
     by = {r["address"]: r for r in plan["resources"]}
     assert by["gal/ubuntu"]["action"] == "delete"
-    assert "gal/ubuntu/9.0.0" in by["gal/ubuntu"]["blocked"]
+    assert by["gal/ubuntu"]["blocked"]["code"] == "unmanaged-children"
+    assert by["gal/ubuntu"]["blocked"]["subjects"] == ["gal/ubuntu/9.0.0"]
     assert by["gal/ubuntu/1.0.0"]["action"] == "delete" and by["gal/ubuntu/1.0.0"]["blocked"] is None
     # Listing the stray version explicitly lets pruning take it, and then its definition.
     manifest = run.workdir / "estate.yaml"
@@ -232,7 +234,8 @@ def test_failed_region_replication_is_shown_with_a_repair(run: Cli) -> None:
     plan = run.plan_json(path)
     version = next(r for r in plan["resources"] if r["address"] == "gal/ubuntu/1.0.0")
     assert version["action"] == "update"
-    assert "replication failed in northeurope" in version["reason"]
+    assert version["reason"]["subjects"] == ["northeurope"]
+    assert "replication failed in northeurope" in version["reason"]["message"]
     run.admin.clear_faults()
     run.admin.reset()
     run("apply", "--auto-approve", path)
@@ -281,7 +284,7 @@ def test_a_subscription_the_target_does_not_know_is_one_clear_error(run: Cli) ->
 
 
 def test_debug_logs_show_requests_but_never_the_token(run: Cli) -> None:
-    from reconciler.arm import EmulatorToken
+    from reconciler.azure.session import EmulatorToken
 
     token = asyncio.run(EmulatorToken().get_token("https://management.azure.com/.default")).token
     result = run("--log-level", "debug", "plan", write(run.workdir))
@@ -296,9 +299,10 @@ def test_a_gallery_name_taken_elsewhere_in_the_subscription_is_flagged_before_ap
     path = write(run.workdir)
     plan = run.plan_json(path)
     by = {r["address"]: r for r in plan["resources"]}
-    assert "already used in this subscription" in by["gal"]["blocked"]
-    assert "/resourceGroups/myGalleryRG/" in by["gal"]["blocked"]
-    assert "whose creation is blocked" in by["gal/ubuntu/1.0.0"]["blocked"]
+    assert by["gal"]["blocked"]["code"] == "gallery-name-taken"
+    assert "already used in this subscription" in by["gal"]["blocked"]["message"]
+    assert "/resourceGroups/myGalleryRG/" in by["gal"]["blocked"]["subjects"][0]
+    assert by["gal/ubuntu/1.0.0"]["blocked"]["code"] == "parent-create-blocked"
     run.admin.reset()
     run("apply", "--auto-approve", path)  # nothing to do but report: no write is attempted
     assert not any(op.endswith("CreateOrUpdate") for op in run.admin.requests()["byOperation"])

@@ -7,11 +7,14 @@ from datetime import datetime, timezone
 
 import pytest
 
-from reconciler import bodies, wire
-from reconciler import model as m
-from reconciler.changes import Action
-from reconciler.diff import DiffOptions, diff_states
-from reconciler.live_state import LiveResource
+from reconciler import kinds as k
+from reconciler.core import model as m
+from reconciler.core.arm_json import RegionReplication
+from reconciler.core.changes import Action
+from reconciler.core.diff import DiffOptions, diff_states
+from reconciler.core.live_state import LiveResource
+from reconciler.core.reasons import Blocker, FieldReason, Reason, Why
+from reconciler.kinds.image_definition import Identifier, PurchasePlan
 from tests.unit.plan_fixtures import (
     as_live,
     definition,
@@ -101,12 +104,12 @@ def test_mutable_version_fields_update_in_place(live_kw: dict, desired_kw: dict,
 def test_region_order_and_spelling_are_not_changes() -> None:
     """ARM answers with display names in its own order; the manifest's set of regions is what counts."""
     wanted = version(target_regions=(region("eastus2", 2), region("westeurope")))
-    body = bodies.version_body(wanted) | {"name": "1.0.0"}
+    body = k.IMAGE_VERSION.create_body(wanted) | {"name": "1.0.0"}
     body["properties"]["publishingProfile"]["targetRegions"] = [
         {"name": "West Europe", "regionalReplicaCount": 1, "storageAccountType": "Standard_LRS"},
         {"name": "East US 2", "regionalReplicaCount": 2, "storageAccountType": "Standard_LRS"},
     ]
-    parsed, info = wire.version_from_wire(wanted.subscription_id, wanted.resource_group, "gal", "ubuntu", body)
+    parsed, info = k.IMAGE_VERSION.from_arm(definition(), body)
     live = live_state(as_live(gallery()), as_live(definition()), LiveResource(parsed, info))
     assert actions(diff_states(desired_state(gallery(), definition(), wanted), live))["gal/ubuntu/1.0.0"] is Action.NOOP
 
@@ -147,8 +150,8 @@ def test_removing_a_region_the_safety_profile_protects_needs_a_replace() -> None
         "gal/ubuntu/1.0.0",
     )
     assert change.action is Action.REPLACE
-    assert "allowDeletionOfReplicatedLocations" in (change.changes[0].reason or "")
-    assert change.blocked and "--allow-replace" in change.blocked
+    assert change.changes[0].reason is FieldReason.REPLICATED_REGION_REMOVAL
+    assert change.blocked == Why(Blocker.NEEDS_ALLOW_REPLACE)
 
 
 def test_unset_immutable_fields_accept_what_azure_chose() -> None:
@@ -166,10 +169,10 @@ def test_unset_immutable_fields_accept_what_azure_chose() -> None:
         ("os_state", "Specialized", "osState"),
         ("hyper_v_generation", "V2", "hyperVGeneration"),
         ("architecture", "Arm64", "architecture"),
-        ("identifier", m.Identifier("acme", "ubuntu", "other"), "identifier.sku"),
+        ("identifier", Identifier("acme", "ubuntu", "other"), "identifier.sku"),
         ("eula", "https://example.com/eula", "eula"),
         ("privacy_statement_uri", "https://example.com/p", "privacyStatementUri"),
-        ("purchase_plan", m.PurchasePlan("p", "prod", "pub"), "purchasePlan"),
+        ("purchase_plan", PurchasePlan("p", "prod", "pub"), "purchasePlan"),
         ("location", "northeurope", "location"),
     ],
 )
@@ -179,14 +182,15 @@ def test_immutable_definition_fields_force_replace_and_take_versions_along(field
         architecture="x64",
         eula="https://example.com/old" if field == "eula" else None,
         privacy_statement_uri="https://example.com/old" if field == "privacy_statement_uri" else None,
-        purchase_plan=m.PurchasePlan("old", "prod", "pub") if field == "purchase_plan" else None,
+        purchase_plan=PurchasePlan("old", "prod", "pub") if field == "purchase_plan" else None,
     )
     desired = desired_state(gallery(), replace(live_def, **{field: value}), version())
     live = live_state(as_live(gallery()), as_live(live_def), as_live(version()), as_live(version("0.9.0")))
     changes = diff_states(desired, live)
     change = by_address(changes, "gal/ubuntu")
     assert change.action is Action.REPLACE
-    assert path in (change.reason or "")
+    assert change.reason is not None and change.reason.code is Reason.CANNOT_UPDATE
+    assert any(s.startswith(path) for s in change.reason.subjects)
     assert any(f.path.startswith(path) and f.forces_replace for f in change.changes)
     assert change.blocked is not None
     # Versions must go before the definition is recreated: listed as replace (desired) or delete (not desired).
@@ -206,7 +210,7 @@ def test_version_source_change_forces_replace() -> None:
     )
     change = by_address(changes, "gal/ubuntu/1.0.0")
     assert change.action is Action.REPLACE
-    assert change.changes[0].path == "storageProfile.source"
+    assert change.changes[0].path == "storageProfile.source.id"
 
 
 def test_prune_only_owned_resources_and_only_with_opt_in() -> None:
@@ -219,7 +223,7 @@ def test_prune_only_owned_resources_and_only_with_opt_in() -> None:
     assert "gal/ubuntu/2.0.0" not in actions(changes)  # not ours: never touched
     pruned = by_address(changes, "gal/ubuntu/1.1.0")
     assert pruned.action is Action.DELETE
-    assert pruned.blocked and "--prune" in pruned.blocked
+    assert pruned.blocked == Why(Blocker.NEEDS_PRUNE)
     assert by_address(diff_states(desired, live, DiffOptions(prune=True)), "gal/ubuntu/1.1.0").blocked is None
     assert (
         by_address(diff_states(replace(desired, policy=m.Policy(prune=True)), live), "gal/ubuntu/1.1.0").blocked is None
@@ -231,23 +235,23 @@ def test_unmanaged_children_block_a_parent_deletion() -> None:
     live = live_state(as_live(gallery()), as_live(definition("old")), as_live(unowned))
     change = by_address(diff_states(desired_state(gallery()), live, DiffOptions(prune=True)), "gal/old")
     assert change.action is Action.DELETE
-    assert change.blocked and "gal/old/2.0.0" in change.blocked
+    assert change.blocked == Why(Blocker.UNMANAGED_CHILDREN, ("gal/old/2.0.0",))
 
 
 def test_failed_replication_is_shown_with_a_repair() -> None:
-    failed = (wire.RegionReplication("westeurope", "Completed", 100), wire.RegionReplication("eastus", "Failed", 40))
+    failed = (RegionReplication("westeurope", "Completed", 100), RegionReplication("eastus", "Failed", 40))
     v = version(target_regions=(region("westeurope"), region("eastus")))
     live = live_state(as_live(gallery()), as_live(definition()), as_live(v, state="Failed", replication=failed))
     change = by_address(diff_states(desired_state(gallery(), definition(), v), live), "gal/ubuntu/1.0.0")
     assert change.action is Action.UPDATE
-    assert "replication failed in eastus" in (change.reason or "")
+    assert change.reason == Why(Reason.REPLICATION_FAILED, ("eastus",))
 
 
 def test_drift_is_labelled_only_when_azure_changed_not_the_manifest() -> None:
     ours = gallery(description="ours")
     portal = as_live(gallery(description="changed in the portal"), applied=ours)  # we applied "ours", then...
     change = by_address(diff_states(desired_state(ours), live_state(portal)), "gal")
-    assert change.action is Action.UPDATE and change.drift and "drift" in (change.reason or "")
+    assert change.action is Action.UPDATE and change.drift and change.reason == Why(Reason.DRIFT)
     edited = by_address(diff_states(desired_state(gallery(description="new text")), live_state(as_live(ours))), "gal")
     assert edited.action is Action.UPDATE and not edited.drift  # the manifest moved on: not drift
     unknown = as_live(gallery(description="x"), applied=None)  # never applied by this tool
@@ -280,7 +284,7 @@ def test_explicitly_listed_unmanaged_resources_can_be_pruned() -> None:
     assert by_address(changes, "gal/old").blocked is None  # its only child is now deletable too
     unlisted = diff_states(desired_state(gallery(), policy=m.Policy(prune=True)), live)
     assert "gal/old/2.0.0" not in {c.address for c in unlisted}
-    assert "gal/old/2.0.0" in (by_address(unlisted, "gal/old").blocked or "")
+    assert by_address(unlisted, "gal/old").blocked == Why(Blocker.UNMANAGED_CHILDREN, ("gal/old/2.0.0",))
 
 
 def test_removing_an_end_of_life_date_needs_a_replace_and_unset_leaves_it() -> None:
@@ -300,7 +304,7 @@ def test_removing_an_end_of_life_date_needs_a_replace_and_unset_leaves_it() -> N
     definition_change = by_address(cleared, "gal/ubuntu")
     assert definition_change.action is Action.REPLACE
     assert definition_change.changes[0].path == "endOfLifeDate"
-    assert definition_change.changes[0].reason == "Azure cannot remove an end-of-life date in place"
+    assert definition_change.changes[0].reason is FieldReason.END_OF_LIFE_REMOVAL
     version_change = by_address(cleared, "gal/ubuntu/1.0.0")
     assert version_change.action is Action.REPLACE
     assert version_change.changes[0].path == "publishingProfile.endOfLifeDate"
@@ -311,7 +315,7 @@ def test_new_children_of_a_parent_whose_replacement_is_blocked_are_held_too() ->
     desired = desired_state(gallery(), definition(os_state="Specialized"), version(), version("1.1.0"))
     changes = diff_states(desired, live)
     held = by_address(changes, "gal/ubuntu/1.1.0")
-    assert held.action is Action.CREATE and held.blocked and "gal/ubuntu" in held.blocked
+    assert held.action is Action.CREATE and held.blocked == Why(Blocker.PARENT_REPLACE_BLOCKED, ("gal/ubuntu",))
     allowed = diff_states(desired, live, DiffOptions(allow_replace=True))
     assert by_address(allowed, "gal/ubuntu/1.1.0").blocked is None
 
@@ -324,16 +328,20 @@ def test_creates_azure_would_refuse_for_a_taken_name_or_identifier_are_blocked()
             "other": "/subscriptions/s/resourceGroups/x/providers/Microsoft.Compute/galleries/other"
         },
     )
-    twin = definition("ubuntu-copy", identifier=m.Identifier("acme", "ubuntu", "ubuntu"))
+    twin = definition("ubuntu-copy", identifier=Identifier("acme", "ubuntu", "ubuntu"))
     desired = desired_state(gallery(), definition("ubuntu"), twin, gallery("other"), definition("d", "other"))
     changes = diff_states(desired, live)
-    assert "publisher/offer/sku acme/ubuntu/ubuntu" in (by_address(changes, "gal/ubuntu-copy").blocked or "")
-    assert "already used in this subscription" in (by_address(changes, "other").blocked or "")
-    assert "whose creation is blocked" in (by_address(changes, "other/d").blocked or "")
+    assert by_address(changes, "gal/ubuntu-copy").blocked == Why(
+        Blocker.IDENTIFIER_TAKEN, ("gal/ubuntu", "acme", "ubuntu", "ubuntu")
+    )
+    assert by_address(changes, "other").blocked == Why(
+        Blocker.GALLERY_NAME_TAKEN, ("/subscriptions/s/resourceGroups/x/providers/Microsoft.Compute/galleries/other",)
+    )
+    assert by_address(changes, "other/d").blocked == Why(Blocker.PARENT_CREATE_BLOCKED, ("other",))
 
 
 def test_a_region_that_failed_to_replicate_can_be_dropped_in_place() -> None:
-    failed = (wire.RegionReplication("westeurope", "Completed", 100), wire.RegionReplication("eastus", "Failed", 10))
+    failed = (RegionReplication("westeurope", "Completed", 100), RegionReplication("eastus", "Failed", 10))
     live_version = as_live(
         version(target_regions=(region("westeurope"), region("eastus"))), state="Failed", replication=failed
     )

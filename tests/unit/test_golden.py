@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from reconciler.diff import DiffOptions
-from reconciler.plan import build_plan
+from reconciler.core.diff import DiffOptions
+from reconciler.core.plan import build_plan
 from reconciler.render.markdown import render_markdown
 from reconciler.render.text import render_plan
 from tests.unit.plan_fixtures import as_live, definition, desired_state, gallery, live_state, region, version

@@ -8,10 +8,12 @@ from dataclasses import replace
 
 from rich.console import Console
 
-from reconciler.changes import Action
-from reconciler.diff import DiffOptions
-from reconciler.plan import Plan, TargetInfo, build_plan
+from reconciler.core.changes import Action
+from reconciler.core.diff import DiffOptions
+from reconciler.core.plan import Plan, build_plan
+from reconciler.core.target_info import TargetInfo
 from reconciler.render.markdown import render_markdown
+from reconciler.render.plan_json import plan_document
 from reconciler.render.text import render_plan
 from tests.unit.plan_fixtures import as_live, definition, desired_state, gallery, live_state, version
 
@@ -51,11 +53,11 @@ def test_summary_counts_and_line() -> None:
 def test_json_round_trip_is_lossless() -> None:
     live = live_state(as_live(gallery()), as_live(definition(os_type="Windows")))
     plan = build_plan(desired_state(gallery(), definition(), version()), live, TARGET, manifest_paths=["m/"])
-    data = json.loads(json.dumps(plan.to_json()))
+    data = json.loads(json.dumps(plan_document(plan)))
     again = Plan.from_json(data)
     assert again.changes == plan.changes
-    assert again.to_json() == plan.to_json()
-    assert data["formatVersion"] == "1.0"
+    assert plan_document(again) == plan_document(plan)
+    assert data["formatVersion"] == "2.0"
     assert {r["action"] for r in data["resources"]} == {"replace", "create", "no-op"}
 
 

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import jsonschema
 
-from reconciler.diff import DiffOptions
-from reconciler.plan import build_plan
+from reconciler.core.diff import DiffOptions
+from reconciler.core.plan import build_plan
+from reconciler.render.plan_json import plan_document
 from tests.unit.plan_fixtures import as_live, definition, desired_state, gallery, live_state, version
 from tests.unit.test_plan import TARGET
 
@@ -37,6 +38,6 @@ def test_plans_with_every_action_validate() -> None:
         options=DiffOptions(prune=True),
         manifest_paths=["manifests/"],
     )
-    data = json.loads(json.dumps(plan.to_json()))
+    data = json.loads(json.dumps(plan_document(plan)))
     assert {r["action"] for r in data["resources"]} >= {"update", "replace", "delete"}
     jsonschema.Draft202012Validator(schema()).validate(data)

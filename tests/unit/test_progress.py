@@ -6,28 +6,28 @@ import io
 
 from rich.console import Console
 
-from reconciler.executor import StepResult
+from reconciler.apply.executor import Outcome, StepResult
+from reconciler.core.arm_json import RegionReplication
+from reconciler.core.steps import Operation, Step
 from reconciler.render.progress import LiveEvents, LogEvents
-from reconciler.steps import CREATE, Step
-from reconciler.wire import RegionReplication
 
 
 def _step() -> Step:
-    return Step(CREATE, "gal/ubuntu/1.0.0", "version")
+    return Step(Operation.CREATE, "gal/ubuntu/1.0.0", "version")
 
 
 def test_terminal_progress_shows_a_bar_per_region() -> None:
     out = io.StringIO()
     console = Console(file=out, force_terminal=True, width=120, color_system=None)
     step = _step()
-    with LiveEvents(console, None, [step]) as events:
+    with LiveEvents(console, [step]) as events:
         events.started(step)
         events.progress(
             step, (RegionReplication("eastus", "Replicating", 50), RegionReplication("westeurope", "Completed", 100))
         )
         events.live.refresh()  # the live area redraws 4 times a second; draw now
         assert "0/1 done, 1 running" in out.getvalue()
-        events.finished(StepResult(step, "succeeded", "replicated to every target region"))
+        events.finished(StepResult(step, Outcome.SUCCEEDED, "replicated to every target region"))
     text = out.getvalue()
     assert "create version gal/ubuntu/1.0.0" in text
     assert "██████████░░░░░░░░░░" in text and " 50%" in text and "100%" in text
@@ -37,7 +37,7 @@ def test_terminal_progress_shows_a_bar_per_region() -> None:
 
 def test_log_progress_prints_state_changes_not_every_poll() -> None:
     out = io.StringIO()
-    events = LogEvents(Console(file=out, width=200, color_system=None), None)
+    events = LogEvents(Console(file=out, width=200, color_system=None))
     step = _step()
     for progress in (10, 20, 30):
         events.progress(step, (RegionReplication("eastus", "Replicating", progress),))

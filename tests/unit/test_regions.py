@@ -3,7 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.regions import display_name, fold_region, is_known_region, known_regions
+from reconciler.core.regions import display_name, fold_region, is_known_region, known_regions
 
 
 def test_display_and_programmatic_names_fold_equal() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 
-from reconciler.arm import explain_error
-from reconciler.target import AZURE, ENDPOINT, LOCAL, TargetError, TargetRequest, choose_target, resolve_cloud
+from reconciler.azure.errors import explain_error
+from reconciler.azure.target import AZURE, ENDPOINT, LOCAL, TargetError, TargetRequest, choose_target, resolve_cloud
 
 SUB = "11111111-1111-1111-1111-111111111111"
 

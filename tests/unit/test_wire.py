@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from reconciler import bodies, wire
-from tests.unit.plan_fixtures import region, version
+from reconciler.core import arm_json as wire
+from reconciler.kinds import IMAGE_VERSION
+from tests.unit.plan_fixtures import definition, region, version
 
 
 def test_arm_dates_with_seven_fraction_digits_parse_as_utc_instants() -> None:
@@ -21,9 +22,9 @@ def test_resource_type_of_an_id() -> None:
 
 
 def test_patch_keeps_each_existing_regions_storage_type() -> None:
-    live = bodies.version_body(version(target_regions=(region("westeurope", 1, "Standard_ZRS"),)))
+    live = IMAGE_VERSION.create_body(version(target_regions=(region("westeurope", 1, "Standard_ZRS"),)))
     desired = version(target_regions=(region("westeurope", 3), region("eastus", 1, "Premium_LRS")))
-    body = bodies.version_patch_body(desired, live)
+    body = IMAGE_VERSION.patch_body(desired, live)
     regions = {r["name"]: r for r in body["properties"]["publishingProfile"]["targetRegions"]}
     assert regions["West Europe"] == {
         "name": "West Europe",
@@ -43,6 +44,6 @@ def test_version_body_round_trips_through_the_reader() -> None:
         exclude_from_latest=True,
         end_of_life_date=datetime(2030, 5, 1, tzinfo=timezone.utc),
     )
-    body = bodies.version_body(v) | {"name": v.name}
-    parsed, _ = wire.version_from_wire(v.subscription_id, v.resource_group, v.gallery, v.definition, body)
+    body = IMAGE_VERSION.create_body(v) | {"name": v.name}
+    parsed, _ = IMAGE_VERSION.from_arm(definition(v.definition, v.gallery), body)
     assert parsed == v

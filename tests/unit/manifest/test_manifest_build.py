@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.manifest import build_desired_state, load_manifests, resolve_subscription
-from reconciler.model import DEFAULT_SUBSCRIPTION, OWNERSHIP_TAG, Feature, SourceKind
+from reconciler.azure.target import subscription_precedence
+from reconciler.core.model import DEFAULT_SUBSCRIPTION, OWNERSHIP_TAG, SourceKind
+from reconciler.kinds.image_definition import Feature
+from reconciler.manifest import build_desired_state, load_manifests
 
 from .conftest import NOW, REPO
 
@@ -53,7 +55,7 @@ def test_quickstart_mirrors_the_az_cli_example() -> None:
 
 
 def test_every_resource_has_subscription_group_id_and_address(full) -> None:  # type: ignore[no-untyped-def]
-    for resource in full.resources():
+    for resource in full.resources:
         assert resource.subscription_id == SUB
         assert resource.id.startswith(f"/subscriptions/{SUB}/resourceGroups/{resource.resource_group}/")
         segments = resource.address.split("/")
@@ -152,14 +154,14 @@ def test_subscription_resolution_order(write: Callable[[str, str], Path]) -> Non
     text = (REPO / "manifests" / "quickstart" / "gallery.yaml").read_text()
     bundle, _ = load_manifests([write("q.yaml", text)], env={}, now=NOW)
     env = {"AZURE_SUBSCRIPTION_ID": "env-sub"}
-    assert resolve_subscription(bundle, None, {}) is None
-    assert resolve_subscription(bundle, None, env) == "env-sub"
-    assert resolve_subscription(bundle, "flag-sub", env) == "flag-sub"
+    assert subscription_precedence(None, bundle.subscription, {}) is None
+    assert subscription_precedence(None, bundle.subscription, env) == "env-sub"
+    assert subscription_precedence("flag-sub", bundle.subscription, env) == "flag-sub"
     pinned, _ = load_manifests(
         [write("p.yaml", text.replace("scope:\n", f"scope:\n  subscription: {SUB}\n"))], env={}, now=NOW
     )
-    assert resolve_subscription(pinned, None, env) == SUB
-    assert resolve_subscription(pinned, "flag-sub", env) == "flag-sub"
+    assert subscription_precedence(None, pinned.subscription, env) == SUB
+    assert subscription_precedence("flag-sub", pinned.subscription, env) == "flag-sub"
     assert build_desired_state(pinned)[0].galleries[0].subscription_id == SUB
     assert build_desired_state(bundle)[0].galleries[0].subscription_id == DEFAULT_SUBSCRIPTION
 

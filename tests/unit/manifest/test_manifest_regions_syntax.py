@@ -6,6 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from reconciler.core.regions import display_name, fold_region, known_regions
 from reconciler.manifest.regions_syntax import (
     STORAGE_TYPES,
     RegionSpec,
@@ -15,7 +16,6 @@ from reconciler.manifest.regions_syntax import (
     parse_target_region,
     region_problem,
 )
-from reconciler.regions import display_name, fold_region, known_regions
 
 
 def test_the_seed_documentation_examples() -> None:

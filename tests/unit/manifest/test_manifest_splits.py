@@ -10,8 +10,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from reconciler.core.model import DesiredState
 from reconciler.manifest import build_desired_state, load_manifests
-from reconciler.model import DesiredState
 
 from .conftest import NOW
 

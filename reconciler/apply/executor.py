@@ -9,27 +9,52 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import enum
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from reconciler import model as m
-from reconciler import operations as ops
-from reconciler.arm import Clients, explain_error
-from reconciler.changes import resource_group_address
-from reconciler.live import read_version_status
-from reconciler.live_state import LiveResource, LiveState
-from reconciler.steps import CREATE, CREATE_GROUP, DELETE, WAIT, Step
-from reconciler.wire import RegionReplication
+from reconciler.apply.journal import Journal
+from reconciler.azure import operations as ops
+from reconciler.azure.errors import explain_error
+from reconciler.azure.reads import read_version
+from reconciler.azure.session import Clients
+from reconciler.core import model as m
+from reconciler.core.arm_json import RegionReplication
+from reconciler.core.live_state import LiveResource, LiveState
+from reconciler.core.steps import Operation, Step
+from reconciler.kinds import IMAGE_VERSION
+from reconciler.kinds import resource_group as rg
 
-SUCCEEDED, FAILED, SKIPPED, ACCEPTED, TIMED_OUT = "succeeded", "failed", "skipped", "accepted", "timed-out"
+
+class Outcome(str, enum.Enum):
+    """How a step ended (values appear in the journal and --json results)."""
+
+    SUCCEEDED = "succeeded"
+    ACCEPTED = "accepted"
+    """Azure accepted the request and carries on (--no-wait)."""
+    FAILED = "failed"
+    SKIPPED = "skipped"
+    """Not attempted: a step it depends on did not succeed."""
+    TIMED_OUT = "timed-out"
+
+
+SUCCEEDED, ACCEPTED, FAILED, SKIPPED, TIMED_OUT = (
+    Outcome.SUCCEEDED,
+    Outcome.ACCEPTED,
+    Outcome.FAILED,
+    Outcome.SKIPPED,
+    Outcome.TIMED_OUT,
+)
 
 
 @dataclass
 class StepResult:
+    """The outcome of one step, with a sentence, Azure's request ids and the time it took (seconds)."""
+
     step: Step
-    status: str
+    status: Outcome
     message: str = ""
     request_ids: list[str] = field(default_factory=list)
     seconds: float = 0.0
@@ -42,8 +67,8 @@ class StepResult:
         return {
             "address": self.step.address,
             "kind": self.step.kind,
-            "operation": self.step.operation,
-            "status": self.status,
+            "operation": self.step.operation.value,
+            "status": self.status.value,
             "message": self.message,
             "requestIds": self.request_ids,
             "seconds": round(self.seconds, 3),
@@ -51,6 +76,8 @@ class StepResult:
 
 
 class Events(Protocol):
+    """What the executor reports as it goes (implemented by `reconciler.render.progress`)."""
+
     def started(self, step: Step) -> None: ...
     def progress(self, step: Step, regions: tuple[RegionReplication, ...]) -> None: ...
     def message(self, step: Step, text: str) -> None: ...
@@ -59,6 +86,8 @@ class Events(Protocol):
 
 @dataclass(frozen=True)
 class ExecOptions:
+    """How apply runs: concurrency, whether to wait for replication, and time limits (seconds)."""
+
     parallelism: int = 10
     wait: bool = True
     """Wait for image version replication; False returns once Azure accepted each request."""
@@ -69,12 +98,24 @@ class ExecOptions:
 
 
 class Executor:
+    """Runs steps against Azure: each waits for its dependencies, at most `parallelism` at once.
+
+    Every finished step is reported to `events` and appended to `journal` (when given).
+    """
+
     def __init__(
-        self, clients: Clients, desired: m.DesiredState, live: LiveState, events: Events, options: ExecOptions
+        self,
+        clients: Clients,
+        desired: m.DesiredState,
+        live: LiveState,
+        events: Events,
+        options: ExecOptions,
+        journal: Journal | None = None,
     ) -> None:
         self.clients = clients
         self.desired = desired.by_key()
-        self.groups = {resource_group_address(g.name).lower(): g for g in desired.resource_groups}
+        self.groups = {rg.address(g.name).lower(): g for g in desired.resource_groups}
+        self.journal = journal
         self.live = live
         self.events = events
         self.options = options
@@ -83,6 +124,7 @@ class Executor:
         self._futures: dict[str, asyncio.Future[StepResult]] = {}
 
     async def run(self, steps: list[Step], timeout: float | None = None) -> list[StepResult]:
+        """Run every step; results in the steps' order. `timeout` (seconds) bounds the whole run."""
         loop = asyncio.get_running_loop()
         self._futures = {s.id: loop.create_future() for s in steps}
         tasks = [asyncio.create_task(self._run_step(s)) for s in steps]
@@ -98,7 +140,7 @@ class Executor:
                         "was still running (Azure carries on; re-run apply or "
                         "`reconcile status --wait` to follow it)",
                     )
-                    self.events.finished(self.results[step.id])
+                    self._report(self.results[step.id])
         return [self.results[s.id] for s in steps]
 
     async def _run_step(self, step: Step) -> None:
@@ -108,9 +150,7 @@ class Executor:
                 continue
             done = await future
             if not done.ok:
-                result = StepResult(
-                    step, SKIPPED, f"skipped because {done.step.operation} of {done.step.address} {done.status}"
-                )
+                result = StepResult(step, SKIPPED, f"skipped because {done.step.label} {done.status.value}")
                 self._finish(step, result)
                 return
         async with self.sem:
@@ -138,38 +178,44 @@ class Executor:
     def _finish(self, step: Step, result: StepResult) -> None:
         self.results[step.id] = result
         self._futures[step.id].set_result(result)
+        self._report(result)
+
+    def _report(self, result: StepResult) -> None:
+        if self.journal is not None:
+            self.journal.record(result.to_json())
         self.events.finished(result)
 
-    async def _perform(self, step: Step, record: ops.CallRecord) -> tuple[str, str]:
-        if step.operation == CREATE_GROUP:
+    async def _perform(self, step: Step, record: ops.CallRecord) -> tuple[Outcome, str]:
+        if step.operation is Operation.CREATE_GROUP:
             group = self.groups[step.address.lower()]
-            await ops.create_resource_group(self.clients, group.name, group.location or "", record)
+            await ops.create_resource_group(self.clients, group, record)
             return SUCCEEDED, f"resource group created in {group.location}"
         key = m.resource_key(step.address)
-        if step.operation == DELETE:
+        if step.operation is Operation.DELETE:
             return await self._delete(step, record)
         resource = self.desired[key]
-        if step.operation == WAIT:
-            assert isinstance(resource, m.ImageVersion)
+        # Replication is followed region by region: versions are the kind that replicates.
+        replicates = resource.kind is IMAGE_VERSION
+        if step.operation is Operation.WAIT:
             return await self._follow_replication(step, resource, None)
-        if isinstance(resource, m.ImageVersion) and resource.source and resource.source.address:
-            await self._await_source(step, resource.source.address)
-        if step.operation == CREATE:
+        for needed in resource.kind.depends_on(resource):
+            await self._await_source(step, needed)
+        if step.operation is Operation.CREATE:
             poller = await ops.create(self.clients, resource, record)
         else:
             live = self.live.resources[key]
-            if isinstance(resource, m.ImageVersion):
+            if replicates:
                 live = await self._drop_failed_regions(step, resource, live, record)
             poller = await ops.update(self.clients, resource, live, record)
-        if isinstance(resource, m.ImageVersion):
+        if replicates:
             if not self.options.wait:
-                return ACCEPTED, "accepted by Azure; replication continues (`reconcile status` follows it)"
+                return ACCEPTED, "Azure accepted it and replicates on; `reconcile status` follows it"
             return await self._follow_replication(step, resource, poller)
         await poller.result()
         return SUCCEEDED, ""
 
     async def _drop_failed_regions(
-        self, step: Step, version: m.ImageVersion, live: LiveResource, record: ops.CallRecord
+        self, step: Step, version: Any, live: LiveResource, record: ops.CallRecord
     ) -> LiveResource:
         """Azure's documented repair for failed replication: remove the failed regions, then add them back.
 
@@ -183,9 +229,9 @@ class Executor:
         self.events.message(step, f"removing failed region(s) {', '.join(sorted(failed))} to add them back")
         poller = await ops.update(self.clients, dataclasses.replace(version, target_regions=keep), live, record)
         await poller.result()
-        return await read_version_status(self.clients, version) or live
+        return await read_version(self.clients, version) or live
 
-    async def _delete(self, step: Step, record: ops.CallRecord) -> tuple[str, str]:
+    async def _delete(self, step: Step, record: ops.CallRecord) -> tuple[Outcome, str]:
         from azure.core.exceptions import ResourceNotFoundError
 
         item = self.live.resources[m.resource_key(step.address)]
@@ -204,18 +250,18 @@ class Executor:
             return SUCCEEDED, "already gone"
         return SUCCEEDED, ""
 
-    async def _follow_replication(self, step: Step, version: m.ImageVersion, poller: Any) -> tuple[str, str]:
+    async def _follow_replication(self, step: Step, version: Any, poller: Any) -> tuple[Outcome, str]:
         """Wait for the operation while showing per-region replication, as often as progress_interval."""
         task = asyncio.ensure_future(poller.result() if poller is not None else self._settled(version))
         while True:
             done, _ = await asyncio.wait({task}, timeout=self.options.progress_interval)
             if done:
                 break
-            status = await read_version_status(self.clients, version)
+            status = await read_version(self.clients, version)
             if status is not None and status.info.replication:
                 self.events.progress(step, status.info.replication)
         task.result()  # raises the operation's error
-        final = await read_version_status(self.clients, version)
+        final = await read_version(self.clients, version)
         if final is not None:
             if final.info.replication:
                 self.events.progress(step, final.info.replication)
@@ -224,10 +270,10 @@ class Executor:
                 return FAILED, f"replication failed in {', '.join(failed) or 'a region'}"
         return SUCCEEDED, "replicated to every target region"
 
-    async def _settled(self, version: m.ImageVersion, on_busy: Callable[[], None] | None = None) -> LiveResource | None:
+    async def _settled(self, version: Any, on_busy: Callable[[], None] | None = None) -> LiveResource | None:
         """Poll until the version is no longer Creating/Updating; None when it does not exist."""
         while True:
-            status = await read_version_status(self.clients, version)
+            status = await read_version(self.clients, version)
             if status is None or (status.info.provisioning_state or "").lower() not in ("creating", "updating"):
                 return status
             if on_busy is not None:
@@ -238,15 +284,15 @@ class Executor:
     async def _await_source(self, step: Step, address: str) -> None:
         """A version made from another version needs that one to exist and to have finished replicating."""
         source = self.desired.get(m.resource_key(address))
-        if not isinstance(source, m.ImageVersion):
+        if source is None or source.kind is not IMAGE_VERSION:
             return
         try:
             status = await asyncio.wait_for(
                 self._settled(source, lambda: self.events.message(step, f"waiting for source {address} to replicate")),
                 self.options.source_timeout,
             )
-        except (asyncio.TimeoutError, TimeoutError):
-            raise SourceNotReady(f"its source {address} did not finish replicating in time") from None
+        except (asyncio.TimeoutError, TimeoutError) as err:
+            raise SourceNotReady(f"its source {address} did not finish replicating in time") from err
         if status is None:
             raise SourceNotReady(f"its source {address} does not exist")
         if (status.info.provisioning_state or "").lower() != "succeeded":
@@ -258,10 +304,8 @@ class SourceNotReady(Exception):
 
 
 def summarise(results: list[StepResult]) -> dict[str, int]:
-    counts = {SUCCEEDED: 0, ACCEPTED: 0, FAILED: 0, SKIPPED: 0, TIMED_OUT: 0}
+    """Count of results per outcome, keyed by the outcome's value ("succeeded", ...)."""
+    counts = {o.value: 0 for o in Outcome}
     for r in results:
-        counts[r.status] += 1
+        counts[r.status.value] += 1
     return counts
-
-
-__all__ = ["ExecOptions", "Executor", "StepResult", "summarise"]

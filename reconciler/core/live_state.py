@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
-from reconciler import model as m
-from reconciler.wire import LiveInfo
+from reconciler.core import model as m
+from reconciler.core.arm_json import LiveInfo
 
 
 @dataclass(frozen=True)
 class LiveResource:
-    resource: m.Resource
+    """A live resource in the model's shape (`resource`) and what only Azure knows about it (`info`)."""
+
+    resource: Any
     info: LiveInfo
 
     @property
@@ -21,6 +24,8 @@ class LiveResource:
 
 @dataclass(frozen=True)
 class LiveState:
+    """Everything read for a plan."""
+
     resources: dict[str, LiveResource] = field(default_factory=dict)
     """By `model.resource_key(address)`."""
     resource_groups: dict[tuple[str, str], bool] = field(default_factory=dict)
@@ -38,6 +43,7 @@ class LiveState:
                 yield live
 
     def descendants(self, address: str) -> list[LiveResource]:
+        """Every live resource below `address`, deepest first."""
         found: list[LiveResource] = []
         for child in self.children(address):
             found.extend(self.descendants(child.address))

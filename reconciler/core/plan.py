@@ -13,53 +13,23 @@ from datetime import datetime, timezone
 from typing import Any
 
 from reconciler import __version__
-from reconciler import model as m
-from reconciler.changes import Action, ResourceChange
-from reconciler.diff import DiffOptions, diff_states
-from reconciler.live_state import LiveState
-from reconciler.wire import format_datetime
+from reconciler.core import model as m
+from reconciler.core.arm_json import format_datetime
+from reconciler.core.changes import Action, ResourceChange, Wording
+from reconciler.core.diff import DiffOptions, diff_states
+from reconciler.core.latest import LatestChange, resolve_latest
+from reconciler.core.live_state import LiveState
+from reconciler.core.target_info import TargetInfo
+from reconciler.errors import UserError
 
-FORMAT_VERSION = "1.0"
-
-
-@dataclass(frozen=True)
-class TargetInfo:
-    kind: str
-    """local (embedded emulator), endpoint (an emulator or ARM endpoint given by URL) or azure."""
-    name: str
-    """What the first line of every plan and apply says the target is."""
-    endpoint: str
-    subscription_id: str
-    cloud: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "name": self.name,
-            "endpoint": self.endpoint,
-            "subscriptionId": self.subscription_id,
-            "cloud": self.cloud,
-        }
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> TargetInfo:
-        return cls(data["kind"], data["name"], data["endpoint"], data["subscriptionId"], data.get("cloud"))
-
-
-@dataclass(frozen=True)
-class LatestChange:
-    """Which version `latest` resolves to for a definition, before and after the plan."""
-
-    definition: str
-    before: str | None
-    after: str | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"definition": self.definition, "before": self.before, "after": self.after}
+FORMAT_VERSION = "2.0"
+"""2.0: reasons, blockers and notes are objects with a code, subjects and a message."""
 
 
 @dataclass(frozen=True)
 class Plan:
+    """Resource changes in order, the `latest` preview, and what a saved-plan apply checks against."""
+
     target: TargetInfo
     changes: tuple[ResourceChange, ...]
     latest: tuple[LatestChange, ...] = ()
@@ -101,7 +71,8 @@ class Plan:
             line += f" {s['blocked']} blocked (not applied without opt-in)."
         return line
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, wording: Wording) -> dict[str, Any]:
+        """The plan document (schemas/plan.schema.json); `wording` supplies the sentences beside the codes."""
         return {
             "formatVersion": FORMAT_VERSION,
             "tool": {"name": "gallery-reconciler", "version": __version__},
@@ -109,15 +80,16 @@ class Plan:
             "target": self.target.to_json(),
             "options": {"allowReplace": self.options.allow_replace, "prune": self.options.prune},
             "manifests": {"paths": list(self.manifest_paths), "digest": self.manifest_digest},
-            "resources": [c.to_json() for c in self.changes],
+            "resources": [c.to_json(wording) for c in self.changes],
             "latest": [lc.to_json() for lc in self.latest],
             "summary": self.summary(),
         }
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Plan:
+        """A saved plan; raises UserError for another format version (KeyError/TypeError for a broken file)."""
         if data.get("formatVersion") != FORMAT_VERSION:
-            raise ValueError(
+            raise UserError(
                 f"unsupported plan formatVersion {data.get('formatVersion')!r} (this tool reads "
                 f"{FORMAT_VERSION}); create the plan again with this version of reconcile"
             )
@@ -133,54 +105,9 @@ class Plan:
         )
 
 
-def _latest(versions: Iterable[tuple[str, bool]]) -> str | None:
-    """Highest version number not excluded from latest: what a VM asking for `latest` gets."""
-    eligible = [name for name, excluded in versions if not excluded]
-    if not eligible:
-        return None
-    return max(eligible, key=m.version_key)
-
-
-def resolve_latest(desired: m.DesiredState, live: LiveState, changes: Iterable[ResourceChange]) -> list[LatestChange]:
-    by_key = {m.resource_key(c.address): c for c in changes}
-    wanted = {m.resource_key(v.address): v for v in desired.versions}
-    before: dict[str, list[tuple[str, bool]]] = {}
-    after: dict[str, list[tuple[str, bool]]] = {}
-    names: dict[str, str] = {}
-    for key, item in live.resources.items():
-        res = item.resource
-        if not isinstance(res, m.ImageVersion):
-            continue
-        parent = m.resource_key(res.gallery + "/" + res.definition)
-        names.setdefault(parent, f"{res.gallery}/{res.definition}")
-        entry = (res.name, bool(res.exclude_from_latest))
-        before.setdefault(parent, []).append(entry)
-        change = by_key.get(key)
-        gone = change is not None and change.action is Action.DELETE and change.blocked is None
-        if not gone and key not in wanted:
-            after.setdefault(parent, []).append(entry)
-    for key, version in wanted.items():
-        change = by_key.get(key)
-        exists = live.resources.get(key) is not None
-        if change is not None and change.blocked is not None and exists:
-            live_res = live.resources[key].resource
-            assert isinstance(live_res, m.ImageVersion)
-            entry = (live_res.name, bool(live_res.exclude_from_latest))
-        elif change is not None and change.blocked is not None:
-            continue
-        else:
-            entry = (version.name, bool(version.exclude_from_latest))
-        parent = m.resource_key(version.parent_address or "")
-        names.setdefault(parent, version.parent_address or "")
-        after.setdefault(parent, []).append(entry)
-    for definition in desired.definitions:
-        names.setdefault(m.resource_key(definition.address), definition.address)
-    return [LatestChange(names[k], _latest(before.get(k, [])), _latest(after.get(k, []))) for k in sorted(names)]
-
-
 def desired_digest(desired: m.DesiredState) -> str:
     """A digest of the resolved desired state (after interpolation), so a saved plan sees any change."""
-    text = json.dumps([repr(r) for r in desired.resources()] + [repr(desired.resource_groups), repr(desired.policy)])
+    text = json.dumps([repr(r) for r in desired.resources] + [repr(desired.resource_groups), repr(desired.policy)])
     return "sha256:" + hashlib.sha256(text.encode()).hexdigest()
 
 

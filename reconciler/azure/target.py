@@ -6,7 +6,8 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from reconciler.plan import TargetInfo
+from reconciler.core.target_info import TargetInfo
+from reconciler.errors import UserError
 
 LOCAL, ENDPOINT, AZURE = "local", "endpoint", "azure"
 
@@ -32,7 +33,7 @@ CLOUDS = {
 }
 
 
-class TargetError(Exception):
+class TargetError(UserError):
     """A target that cannot be used as asked: the message says what to do."""
 
 
@@ -73,6 +74,11 @@ class Target:
         )
 
 
+def subscription_precedence(flag: str | None, manifest: str | None, env: Mapping[str, str]) -> str | None:
+    """The subscription a run targets: --subscription > scope.subscription > AZURE_SUBSCRIPTION_ID > None."""
+    return flag or manifest or env.get("AZURE_SUBSCRIPTION_ID") or None
+
+
 def choose_target(
     request: TargetRequest, manifest_subscription: str | None, env: Mapping[str, str] | None = None
 ) -> tuple[str, str | None]:
@@ -82,7 +88,7 @@ def choose_target(
     something (flag, manifest, AZURE_SUBSCRIPTION_ID) names a subscription, else the embedded emulator.
     """
     env = os.environ if env is None else env
-    subscription = request.subscription or manifest_subscription or env.get("AZURE_SUBSCRIPTION_ID") or None
+    subscription = subscription_precedence(request.subscription, manifest_subscription, env)
     if request.endpoint:
         return ENDPOINT, subscription
     kind = (request.target or env.get("RECONCILE_TARGET") or "").strip().lower()

@@ -1,0 +1,49 @@
+"""The audit journal: one JSON line per finished step, appended (time, resource, operation, outcome, request ids)."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+
+class Journal:
+    """An append-only JSON-lines file; each line names the target, so one file can serve several."""
+
+    def __init__(self, path: Path, target: dict[str, Any]) -> None:
+        self.path = path
+        self.target = target
+        path.parent.mkdir(parents=True, exist_ok=True)
+
+    def record(self, result: dict[str, Any]) -> None:
+        """Append a step result (`StepResult.to_json()`) with the time and the target."""
+        self.write(
+            {
+                "resource": result["address"],
+                "kind": result["kind"],
+                "operation": result["operation"],
+                "outcome": result["status"],
+                "message": result["message"],
+                "requestIds": result["requestIds"],
+                "seconds": result["seconds"],
+            }
+        )
+
+    def write(self, entry: dict[str, Any]) -> None:
+        """Append one entry as a line."""
+        record = {
+            "time": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+            "target": self.target.get("name"),
+            "subscriptionId": self.target.get("subscriptionId"),
+            **entry,
+        }
+        line = json.dumps(record, sort_keys=False) + "\n"
+        # One write per line with O_APPEND: concurrent appliers never interleave within a line. 0600: the
+        # journal holds Azure's messages, which are for the operator only.
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, line.encode())
+        finally:
+            os.close(fd)

@@ -1,0 +1,41 @@
+"""Plan against what Azure has now: read the live state in bulk, check what must exist, diff."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from reconciler.azure.errors import explain_error
+from reconciler.azure.reads import read_live
+from reconciler.azure.session import Clients
+from reconciler.azure.target import Target
+from reconciler.core.diff import DiffOptions
+from reconciler.core.live_state import LiveState
+from reconciler.core.model import DesiredState
+from reconciler.core.plan import Plan, build_plan
+from reconciler.errors import UserError
+from reconciler.kinds import resource_group as rg
+
+
+async def plan_live(
+    clients: Clients, desired: DesiredState, target: Target, options: DiffOptions, paths: Iterable[str]
+) -> tuple[Plan, LiveState]:
+    """(plan, live state read for it).
+
+    Raises UserError when the live state cannot be read (with Azure's reason in plain words) or when a
+    resource group the manifests need does not exist and no scope asks to create it.
+    """
+    from azure.core.exceptions import AzureError
+
+    try:
+        live = await read_live(clients, desired)
+    except AzureError as err:
+        raise UserError(explain_error(err, target, "reading live state (nothing was changed)")) from err
+    missing = rg.missing(desired, live.resource_groups)
+    if missing:
+        names = ", ".join(g.name for g in missing)
+        raise UserError(
+            f"resource group(s) {names} do not exist in subscription {target.subscription_id}; create "
+            "them, or set scope.createResourceGroup: true so the tool creates them"
+        )
+    plan = build_plan(desired, live, target.info(), options=options, manifest_paths=paths)
+    return plan, live

@@ -1,0 +1,265 @@
+"""The diff: desired state x live state -> one ResourceChange per resource, with field-level detail.
+
+Pure: no I/O and no clock, and generic over `reconciler.kinds`: each kind's field table says what
+compares how. Replacements cascade (a definition cannot be deleted while it has versions), deletions
+only touch resources carrying the ownership tag, and anything destructive is blocked unless the
+options allow it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from reconciler.core import model as m
+from reconciler.core.changes import Action, FieldChange, ResourceChange
+from reconciler.core.digest import managed_digest
+from reconciler.core.keyed import explain
+from reconciler.core.live_state import LiveResource, LiveState
+from reconciler.core.reasons import Blocker, Note, Reason, Why
+from reconciler.kinds import GALLERY, IMAGE_DEFINITION, comparable
+from reconciler.kinds import resource_group as rg
+
+
+@dataclass(frozen=True)
+class DiffOptions:
+    """The opt-ins for destructive changes: replacing resources and pruning those the manifests dropped."""
+
+    allow_replace: bool = False
+    prune: bool = False
+
+    def widened_by(self, policy: m.Policy) -> DiffOptions:
+        """Flags and manifest settings together: either can allow, neither can forbid what the other allows."""
+        return DiffOptions(allow_replace=self.allow_replace or policy.allow_replace, prune=self.prune or policy.prune)
+
+
+def _field_changes(desired: Any, live: LiveResource) -> list[FieldChange]:
+    kind = desired.kind
+    want, have = kind.fields(desired), kind.fields(live.resource)
+    changes: list[FieldChange] = []
+    for path, spec in want.items():
+        if not spec.managed or kind.skip_field(path, desired, live):
+            continue
+        live_field = have.get(path)
+        before, after = (live_field.effective if live_field else None), spec.effective
+        folded_before, folded_after = (
+            comparable(before, spec.case_insensitive),
+            comparable(after, spec.case_insensitive),
+        )
+        if folded_before == folded_after:
+            continue
+        reason = None if spec.mutable else spec.reason
+        # A structured value names the sub-paths that changed instead of repeating both whole values.
+        for sub, b, a in explain(path, before, after, folded_before, folded_after):
+            changes.append(FieldChange(sub, b, a, forces_replace=not spec.mutable, reason=reason))
+    changes.extend(kind.extra_changes(desired, live))
+    changes.extend(_tag_changes(desired.tags, live.resource.tags))
+    return changes
+
+
+def _creation_fields(desired: Any) -> list[FieldChange]:
+    """What a create sets: every managed field with a value (defaults left to Azure are not listed)."""
+    out = [
+        FieldChange(path, None, spec.effective)
+        for path, spec in desired.kind.fields(desired).items()
+        if spec.effective is not None and not (spec.value is None and spec.default is False)
+    ]
+    return out + desired.kind.extra_creation_changes(desired) + _tag_changes(desired.tags, ())
+
+
+def _tag_changes(want: m.Tags, have: m.Tags) -> list[FieldChange]:
+    want_d, have_d = dict(want), dict(have)
+    return [
+        FieldChange(f"tags.{key}", have_d.get(key), want_d.get(key))
+        for key in sorted(set(want_d) | set(have_d))
+        if want_d.get(key) != have_d.get(key)
+    ]
+
+
+def _depends_on(resource: Any) -> tuple[str, ...]:
+    parent = (resource.parent_address,) if resource.parent_address else ()
+    return parent + resource.kind.depends_on(resource)
+
+
+def _replace_blocker(options: DiffOptions) -> Why[Blocker] | None:
+    return None if options.allow_replace else Why(Blocker.NEEDS_ALLOW_REPLACE)
+
+
+def _compare(desired: Any, live: LiveResource | None, options: DiffOptions) -> ResourceChange:
+    kind = desired.kind.name
+    if live is None:
+        return ResourceChange(
+            desired.address,
+            kind,
+            Action.CREATE,
+            desired.id,
+            reason=Why(Reason.NOT_IN_AZURE),
+            changes=tuple(_creation_fields(desired)),
+            depends_on=_depends_on(desired),
+        )
+    changes = _field_changes(desired, live)
+    forced = list(dict.fromkeys(c.path for c in changes if c.forces_replace))
+    if forced:
+        return ResourceChange(
+            desired.address,
+            kind,
+            Action.REPLACE,
+            desired.id,
+            reason=Why(Reason.CANNOT_UPDATE, tuple(forced)),
+            changes=tuple(changes),
+            blocked=_replace_blocker(options),
+            depends_on=_depends_on(desired),
+            fingerprint=live.info.fingerprint,
+        )
+    problem = desired.kind.health(live)
+    if changes or problem:
+        # Drift only when the manifests still say what was last applied: then Azure is what changed.
+        applied = live.info.applied_digest
+        drift = bool(changes) and applied == managed_digest(desired)
+        if problem:
+            reason = Why(problem[0], problem[1])
+        elif drift:
+            reason = Why(Reason.DRIFT)
+        elif applied:
+            reason = Why(Reason.MANIFEST_CHANGED)
+        else:
+            reason = Why(Reason.NOT_APPLIED_BEFORE)
+        return ResourceChange(
+            desired.address,
+            kind,
+            Action.UPDATE,
+            desired.id,
+            reason=reason,
+            changes=tuple(changes),
+            drift=drift,
+            depends_on=_depends_on(desired),
+            fingerprint=live.info.fingerprint,
+        )
+    return ResourceChange(desired.address, kind, Action.NOOP, desired.id, fingerprint=live.info.fingerprint)
+
+
+def _cascade(
+    changes: dict[str, ResourceChange], desired: dict[str, Any], live: LiveState, options: DiffOptions
+) -> None:
+    """A replaced parent takes its live children with it: desired ones are replaced, the rest deleted."""
+    for key in sorted(changes, key=lambda k: k.count("/")):
+        change = changes[key]
+        if change.action is not Action.REPLACE:
+            continue
+        for child in live.descendants(change.address):
+            ckey = m.resource_key(child.address)
+            current = changes.get(ckey)
+            why = Why(Reason.PARENT_REPLACED, (change.address,))
+            if ckey in desired:
+                if current is not None and current.action is Action.REPLACE:
+                    continue
+                changes[ckey] = replace(
+                    current or _compare(desired[ckey], child, options),
+                    action=Action.REPLACE,
+                    reason=why,
+                    blocked=_replace_blocker(options),
+                )
+            else:
+                changes[ckey] = ResourceChange(
+                    child.address,
+                    child.resource.kind.name,
+                    Action.DELETE,
+                    child.resource.id,
+                    reason=why,
+                    blocked=None if options.allow_replace else Why(Blocker.NEEDS_ALLOW_REPLACE_TO_DELETE),
+                    fingerprint=child.info.fingerprint,
+                    notes=() if child.info.owned else (Why(Note.NOT_CREATED_BY_TOOL),),
+                )
+
+
+def _identifier_key(definition: Any) -> tuple[str, str, str, str]:
+    ident = definition.identifier
+    return (m.resource_key(definition.gallery), ident.publisher.lower(), ident.offer.lower(), ident.sku.lower())
+
+
+def _refuse_collisions(changes: dict[str, ResourceChange], desired: dict[str, Any], live: LiveState) -> None:
+    """Creates Azure would refuse for a name or identifier already taken: shown blocked, with what to do."""
+    taken = {
+        _identifier_key(item.resource): item.resource.address
+        for item in live.resources.values()
+        if item.resource.kind is IMAGE_DEFINITION
+    }
+    for key, change in list(changes.items()):
+        if change.action is not Action.CREATE:
+            continue
+        resource = desired.get(key)
+        blocker = None
+        if resource is None:
+            continue
+        if resource.kind is GALLERY and resource.name.lower() in live.gallery_names_elsewhere:
+            blocker = Why(Blocker.GALLERY_NAME_TAKEN, (live.gallery_names_elsewhere[resource.name.lower()],))
+        elif resource.kind is IMAGE_DEFINITION:
+            other = taken.get(_identifier_key(resource))
+            if other is not None and m.resource_key(other) != key:
+                ident = resource.identifier
+                blocker = Why(Blocker.IDENTIFIER_TAKEN, (other, ident.publisher, ident.offer, ident.sku))
+        if blocker is not None:
+            changes[key] = replace(change, blocked=blocker)
+
+
+def _hold_children_of_blocked_replacements(changes: dict[str, ResourceChange]) -> None:
+    """A create or update below a parent whose replacement (or creation) is blocked cannot go ahead: hold it too."""
+    blocked_parents = {key for key, c in changes.items() if c.action in (Action.REPLACE, Action.CREATE) and c.blocked}
+    for key, change in changes.items():
+        if change.blocked or change.action not in (Action.CREATE, Action.UPDATE):
+            continue
+        held = next((a for a in m.ancestors(key) if a in blocked_parents), None)
+        if held is not None:
+            parent = changes[held]
+            code = Blocker.PARENT_REPLACE_BLOCKED if parent.action is Action.REPLACE else Blocker.PARENT_CREATE_BLOCKED
+            changes[key] = replace(change, blocked=Why(code, (parent.address,)))
+
+
+def _deletions(
+    desired: dict[str, Any],
+    live: LiveState,
+    options: DiffOptions,
+    changes: dict[str, ResourceChange],
+    listed: frozenset[str],
+) -> None:
+    """Live resources the manifests no longer mention are pruned if owned (or explicitly listed); others stay."""
+
+    def deletable(item: LiveResource) -> bool:
+        return item.info.owned or m.resource_key(item.address) in listed
+
+    for key, item in sorted(live.resources.items()):
+        if key in desired or key in changes or not deletable(item):
+            continue
+        unmanaged = tuple(sorted(c.address for c in live.descendants(item.address) if not deletable(c)))
+        notes: list[Why[Note]] = [] if item.info.owned else [Why(Note.LISTED_IN_PRUNE_UNMANAGED)]
+        blocked = None if options.prune else Why(Blocker.NEEDS_PRUNE)
+        if unmanaged:
+            notes.append(Why(Note.UNMANAGED_CHILDREN, unmanaged))
+            blocked = Why(Blocker.UNMANAGED_CHILDREN, unmanaged)
+        resource = item.resource
+        notes.extend(Why(code, subjects) for code, subjects in resource.kind.deletion_notes(item))
+        changes[key] = ResourceChange(
+            item.address,
+            resource.kind.name,
+            Action.DELETE,
+            resource.id,
+            reason=Why(Reason.NOT_IN_MANIFESTS),
+            blocked=blocked,
+            notes=tuple(notes),
+            fingerprint=item.info.fingerprint,
+        )
+
+
+def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions | None = None) -> list[ResourceChange]:
+    """Every resource in either state, with its action: resource groups, then each kind in order, by address."""
+    options = (options or DiffOptions()).widened_by(desired.policy)
+    wanted = desired.by_key()
+    changes = {key: _compare(res, live.resources.get(key), options) for key, res in wanted.items()}
+    _cascade(changes, wanted, live, options)
+    _refuse_collisions(changes, wanted, live)
+    _hold_children_of_blocked_replacements(changes)
+    _deletions(wanted, live, options, changes, frozenset(m.resource_key(a) for a in desired.policy.prune_unmanaged))
+    from reconciler.kinds import BY_NAME
+
+    ordered = sorted(changes.values(), key=lambda c: (BY_NAME[c.kind].depth, c.address.lower()))
+    return rg.planned_creates(desired, live.resource_groups) + ordered

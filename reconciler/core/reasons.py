@@ -1,0 +1,84 @@
+"""Why a plan does what it does, as data: enums of reasons, blockers and notes (wording lives in render).
+
+Modelled on Terraform's `ActionReason`: the diff records *why* as a code plus the subjects it refers
+to (addresses, regions, field paths); `reconciler.render.wording` turns them into sentences. Apply
+never reads a reason: it acts on the action and on whether the change is blocked.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from typing import Any, Generic, TypeVar
+
+
+class Reason(str, enum.Enum):
+    """Why a resource is created, updated, replaced or deleted."""
+
+    NOT_IN_AZURE = "not-in-azure"
+    CREATE_RESOURCE_GROUP = "create-resource-group"
+    CANNOT_UPDATE = "cannot-update"
+    """subjects: the field paths that cannot change in place."""
+    PARENT_REPLACED = "parent-replaced"
+    """subjects: the parent's address."""
+    DRIFT = "drift"
+    MANIFEST_CHANGED = "manifest-changed"
+    NOT_APPLIED_BEFORE = "not-applied-before"
+    REPLICATION_FAILED = "replication-failed"
+    """subjects: the regions where replication failed."""
+    LAST_OPERATION_FAILED = "last-operation-failed"
+    NOT_IN_MANIFESTS = "not-in-manifests"
+
+
+class Blocker(str, enum.Enum):
+    """Why a change is not carried out without an opt-in, or cannot be at all."""
+
+    NEEDS_ALLOW_REPLACE = "needs-allow-replace"
+    NEEDS_ALLOW_REPLACE_TO_DELETE = "needs-allow-replace-to-delete"
+    NEEDS_PRUNE = "needs-prune"
+    UNMANAGED_CHILDREN = "unmanaged-children"
+    """subjects: addresses of the children not created by this tool."""
+    GALLERY_NAME_TAKEN = "gallery-name-taken"
+    """subjects: the resource id of the gallery that has the name."""
+    IDENTIFIER_TAKEN = "identifier-taken"
+    """subjects: the other definition's address, then publisher, offer and sku."""
+    PARENT_REPLACE_BLOCKED = "parent-replace-blocked"
+    """subjects: the parent's address."""
+    PARENT_CREATE_BLOCKED = "parent-create-blocked"
+    """subjects: the parent's address."""
+
+
+class Note(str, enum.Enum):
+    """Facts a reviewer should see next to a change."""
+
+    NOT_CREATED_BY_TOOL = "not-created-by-tool"
+    LISTED_IN_PRUNE_UNMANAGED = "listed-in-prune-unmanaged"
+    UNMANAGED_CHILDREN = "unmanaged-children"
+    """subjects: addresses of the children not created by this tool."""
+    SAFETY_BLOCKS_DELETION = "safety-blocks-deletion"
+
+
+class FieldReason(str, enum.Enum):
+    """Why a field difference forces a replacement."""
+
+    IMMUTABLE = "immutable"
+    END_OF_LIFE_REMOVAL = "end-of-life-removal"
+    REPLICATED_REGION_REMOVAL = "replicated-region-removal"
+
+
+C = TypeVar("C", Reason, Blocker, Note)
+
+
+@dataclass(frozen=True)
+class Why(Generic[C]):
+    """A reason code and the subjects it refers to (addresses, regions, paths), in display order."""
+
+    code: C
+    subjects: tuple[str, ...] = ()
+
+    def to_json(self, message: str) -> dict[str, Any]:
+        return {"code": self.code.value, "subjects": list(self.subjects), "message": message}
+
+    @classmethod
+    def from_json(cls, enum_type: type[C], data: dict[str, Any]) -> Why[C]:
+        return cls(enum_type(data["code"]), tuple(data.get("subjects") or ()))

@@ -1,0 +1,179 @@
+"""What a resource kind must say about itself, and the field table every kind's diff is built from.
+
+A kind (`reconciler.kinds.gallery`, `.image_definition`, `.image_version`) owns everything about its
+resources: the model dataclass, building it from a manifest node, its field table (how each field
+compares, whether Azure lets it change in place, what Azure fills in when unset), its PUT and PATCH
+bodies, reading its ARM JSON, and its SDK operation group. The diff, the live reads, the steps and the
+executor are generic over `ResourceKind`; adding a kind is one new module registered in
+`reconciler.kinds`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from reconciler.core.reasons import FieldReason
+
+if TYPE_CHECKING:
+    from reconciler.core.arm_json import JSON, LiveInfo
+    from reconciler.core.changes import FieldChange
+    from reconciler.core.live_state import LiveResource
+    from reconciler.manifest.build import Builder
+    from reconciler.manifest.bundle import Declared
+
+
+@dataclass(frozen=True)
+class Field:
+    """One managed field of a resource, as projected for comparison.
+
+    `value` is JSON-able and normalised (None = unset); `default` is what Azure uses when nothing is
+    set (None = no known default, so an unset field is not managed and whatever Azure has is
+    accepted). `mutable=False` means Azure refuses to change it in place, so a difference plans a
+    replacement with `reason`. `case_insensitive` folds ids and enum values the way ARM does.
+    """
+
+    value: Any
+    mutable: bool = True
+    default: Any = None
+    case_insensitive: bool = False
+    reason: FieldReason = FieldReason.IMMUTABLE
+    """Why a difference forces a replacement (only read when `mutable` is False)."""
+
+    @property
+    def effective(self) -> Any:
+        """The value as Azure would have it: the default when unset."""
+        return self.default if self.value is None else self.value
+
+    @property
+    def managed(self) -> bool:
+        """False when unset without an Azure default: the manifests leave it to Azure."""
+        return not (self.value is None and self.default is None)
+
+
+def comparable(value: Any, case_insensitive: bool) -> Any:
+    """Fold a value for comparison; ids and enums ignore case where ARM does."""
+    if not case_insensitive:
+        return value
+    if isinstance(value, str):
+        return value.lower()
+    if isinstance(value, dict):
+        return {k: comparable(v, True) for k, v in value.items()}
+    if isinstance(value, list):
+        return [comparable(v, True) for v in value]
+    return value
+
+
+class ResourceKind:
+    """The contract a resource kind fulfils (one instance per kind, registered in `reconciler.kinds`).
+
+    Class attributes: `name` is the plan's kind ("gallery"), `depth` the level in the hierarchy
+    (0 = gallery), `parent` the kind one level up, `arm_type` ARM's resource type, `manifest_key`
+    the key under the parent in a manifest ("definitions"), `sdk_group` the attribute of
+    azure-mgmt-compute's ComputeManagementClient that serves it.
+    """
+
+    name: ClassVar[str]
+    depth: ClassVar[int]
+    arm_type: ClassVar[str]
+    manifest_key: ClassVar[str]
+    sdk_group: ClassVar[str]
+    model: ClassVar[type]
+
+    def __repr__(self) -> str:
+        return f"<kind {self.name}>"
+
+    @property
+    def parent(self) -> ResourceKind | None:
+        from reconciler.kinds import KINDS
+
+        return KINDS[self.depth - 1] if self.depth > 0 else None
+
+    @property
+    def child(self) -> ResourceKind | None:
+        from reconciler.kinds import KINDS
+
+        return KINDS[self.depth + 1] if self.depth + 1 < len(KINDS) else None
+
+    # ------------------------------------------------------------------ identity
+
+    def sort_key(self, resource: Any) -> Any:
+        """Order within a level (plans list resources in this order)."""
+        return resource.address.lower()
+
+    def sdk_names(self, resource: Any) -> tuple[str, ...]:
+        """Positional names the SDK's operations take: (resource group, gallery, ...)."""
+        return (resource.resource_group, *resource.address.split("/"))
+
+    def operations(self, compute: Any) -> Any:
+        """The SDK operation group (`compute.galleries`, ...)."""
+        return getattr(compute, self.sdk_group)
+
+    # ------------------------------------------------------------------ manifests -> model
+
+    def from_manifest(self, builder: Builder, node: Declared) -> Any:
+        """The model resource a merged manifest node declares."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ comparison
+
+    def fields(self, resource: Any) -> dict[str, Field]:
+        """{path: Field} for every field the kind manages; the same projection for desired and live."""
+        raise NotImplementedError
+
+    def extra_changes(self, desired: Any, live: LiveResource) -> list[FieldChange]:
+        """Changes the field table cannot express (set membership, removals Azure cannot do in place)."""
+        return []
+
+    def extra_creation_changes(self, desired: Any) -> list[FieldChange]:
+        """Creation lines beyond the field table (e.g. a version's target regions)."""
+        return []
+
+    def skip_field(self, path: str, desired: Any, live: LiveResource) -> bool:
+        """True for a field reported by `extra_changes` instead (e.g. one of a region being added)."""
+        return False
+
+    def health(self, live: LiveResource) -> tuple[Any, tuple[str, ...]] | None:
+        """(reason, subjects) when the live resource needs repair although its fields match."""
+        return None
+
+    def depends_on(self, resource: Any) -> tuple[str, ...]:
+        """Addresses this resource needs first, besides its parent (e.g. a version's source version)."""
+        return ()
+
+    def deletion_notes(self, live: LiveResource) -> Iterable[tuple[Any, tuple[str, ...]]]:
+        """Notes a deletion of this live resource carries (e.g. a safety profile that blocks it)."""
+        return ()
+
+    # ------------------------------------------------------------------ model -> ARM
+
+    def create_body(self, resource: Any) -> JSON:
+        """The PUT body that creates the resource."""
+        raise NotImplementedError
+
+    def patch_body(self, desired: Any, live_body: JSON) -> JSON:
+        """The minimal PATCH body for an in-place update, given the live ARM body."""
+        raise NotImplementedError
+
+    # ------------------------------------------------------------------ ARM -> model
+
+    def from_arm(self, parent: Any, body: JSON) -> tuple[Any, LiveInfo]:
+        """A live ARM body read into the model, with live-only facts.
+
+        `parent` is the parent's model resource, or for a top-level kind a (subscription, resource group)
+        pair.
+        """
+        raise NotImplementedError
+
+    def list_children(self, compute: Any, parent: Any) -> Any:
+        """The SDK pager listing this kind's resources under `parent` (as for `from_arm`)."""
+        raise NotImplementedError
+
+    def needs_full_read(self, body: JSON) -> bool:
+        """True when a listed item lacks facts a GET provides (a version still replicating)."""
+        return False
+
+    async def get_full(self, compute: Any, resource: Any) -> Any:
+        """The GET that completes a listed item (see `needs_full_read`)."""
+        raise NotImplementedError

@@ -1,0 +1,356 @@
+"""Image definitions (`Microsoft.Compute/galleries/images`): the model, its fields, bodies and reads.
+
+Sources: REST spec GalleryRP 2025-03-03 (`GalleryImage`, `GalleryImageUpdate`), API-FACTS §3 (which
+properties are updatable) and §7 (features; `allowUpdateImage` from 2024-03-03).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from reconciler.core import arm_json as aj
+from reconciler.core import model as m
+from reconciler.core.changes import FieldChange
+from reconciler.core.reasons import FieldReason
+from reconciler.core.regions import fold_region
+from reconciler.kinds.base import Field, ResourceKind
+from reconciler.kinds.gallery import gallery_id
+
+if TYPE_CHECKING:
+    from reconciler.core.live_state import LiveResource
+    from reconciler.kinds.gallery import Gallery
+    from reconciler.manifest.build import Builder
+    from reconciler.manifest.bundle import Declared
+
+
+@dataclass(frozen=True)
+class Identifier:
+    publisher: str
+    offer: str
+    sku: str
+
+
+@dataclass(frozen=True)
+class PurchasePlan:
+    name: str
+    product: str
+    publisher: str
+
+
+@dataclass(frozen=True)
+class Range:
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass(frozen=True)
+class Feature:
+    """An image definition feature as ARM stores it (`SecurityType`, `IsAcceleratedNetworkSupported`, ...).
+
+    Values are normalised so that spellings ARM treats as equal compare equal: booleans as
+    "True"/"False", DiskControllerTypes as a sorted comma list.
+    """
+
+    name: str
+    value: str
+
+
+_FEATURE_NAMES = {
+    n.lower(): n
+    for n in ("SecurityType", "IsAcceleratedNetworkSupported", "IsHibernateSupported", "DiskControllerTypes")
+}
+_SECURITY_TYPES = {
+    v.lower(): v
+    for v in (
+        "Standard",
+        "TrustedLaunch",
+        "TrustedLaunchSupported",
+        "ConfidentialVM",
+        "ConfidentialVmSupported",
+        "TrustedLaunchAndConfidentialVmSupported",
+    )
+}
+_DISK_CONTROLLERS = {"scsi": "SCSI", "nvme": "NVMe"}
+
+
+def normalise_feature(name: str, value: str) -> Feature:
+    """One canonical spelling per feature, so a manifest and ARM's echo of it compare equal.
+
+    ARM echoes feature values in varying case ("true", "True"); controller lists in any order.
+    Canonical forms: booleans "True"/"False", security types in ARM's documented case,
+    DiskControllerTypes as "SCSI, NVMe" order (SCSI first, as ARM documents it).
+    Unknown names and values pass through unchanged.
+    """
+    canonical = _FEATURE_NAMES.get(name.lower(), name)
+    text = str(value).strip()
+    if canonical in ("IsAcceleratedNetworkSupported", "IsHibernateSupported"):
+        if text.lower() in ("true", "false"):
+            text = text.capitalize()
+    elif canonical == "SecurityType":
+        text = _SECURITY_TYPES.get(text.lower(), text)
+    elif canonical == "DiskControllerTypes":
+        parts = [p.strip() for p in text.split(",") if p.strip()]
+        known = [_DISK_CONTROLLERS.get(p.lower(), p) for p in parts]
+        order = {"SCSI": 0, "NVMe": 1}
+        text = ", ".join(sorted(dict.fromkeys(known), key=lambda p: (order.get(p, 2), p)))
+    return Feature(canonical, text)
+
+
+@dataclass(frozen=True)
+class ImageDefinition:
+    """An image definition as the manifests want it or as Azure has it."""
+
+    subscription_id: str
+    resource_group: str
+    gallery: str
+    name: str
+    location: str
+    identifier: Identifier
+    os_type: str
+    """"Linux" or "Windows"."""
+    os_state: str
+    """"Generalized" or "Specialized"."""
+    hyper_v_generation: str | None = None
+    architecture: str | None = None
+    features: tuple[Feature, ...] = ()
+    """Sorted by name; derived from the manifest's `features` block (security type and the rest)."""
+    purchase_plan: PurchasePlan | None = None
+    description: str | None = None
+    eula: str | None = None
+    privacy_statement_uri: str | None = None
+    release_note_uri: str | None = None
+    end_of_life_date: datetime | None = None
+    no_end_of_life_date: bool = False
+    """The manifest says `endOfLifeDate: null`: there must be none (unlike unset, which leaves Azure's)."""
+    recommended_vcpus: Range | None = None
+    recommended_memory: Range | None = None
+    disallowed_disk_types: tuple[str, ...] | None = None
+    tags: m.Tags = ()
+    origin: m.Origin | None = field(default=None, compare=False, hash=False, repr=False)
+
+    @property
+    def kind(self) -> ImageDefinitionKind:
+        return IMAGE_DEFINITION
+
+    @property
+    def address(self) -> str:
+        return f"{self.gallery}/{self.name}"
+
+    @property
+    def id(self) -> str:
+        return gallery_id(self.subscription_id, self.resource_group, self.gallery, self.name)
+
+    @property
+    def parent_address(self) -> str | None:
+        return self.gallery
+
+
+def _range_json(r: Range | None) -> dict[str, Any] | None:
+    return None if r is None else {"min": r.min, "max": r.max}
+
+
+def _range(value: Any) -> Range | None:
+    if not value:
+        return None
+    return Range(min=value.get("min"), max=value.get("max"))
+
+
+def end_of_life_removal(path: str, desired: Any, live: Any) -> list[FieldChange]:
+    """`endOfLifeDate: null` against a live date: Azure can change the date but never remove it in place."""
+    if not desired.no_end_of_life_date or live.end_of_life_date is None:
+        return []
+    before = aj.format_datetime(live.end_of_life_date)
+    return [FieldChange(path, before, None, forces_replace=True, reason=FieldReason.END_OF_LIFE_REMOVAL)]
+
+
+class ImageDefinitionKind(ResourceKind):
+    name = "definition"
+    depth = 1
+    arm_type = "Microsoft.Compute/galleries/images"
+    manifest_key = "definitions"
+    sdk_group = "gallery_images"
+    model = ImageDefinition
+
+    def from_manifest(self, builder: Builder, node: Declared) -> ImageDefinition:
+        from reconciler.manifest.bundle import definition_location
+
+        props = node.props
+        gallery = builder.parent_of(node)
+        features = props.get("features") or {}
+        raw_features = {
+            "SecurityType": features.get("securityType"),
+            "IsAcceleratedNetworkSupported": features.get("acceleratedNetworking"),
+            "IsHibernateSupported": features.get("hibernation"),
+            "DiskControllerTypes": ", ".join(features["diskControllerTypes"])
+            if features.get("diskControllerTypes")
+            else None,
+        }
+        plan = props.get("purchasePlan")
+        recommended = props.get("recommended") or {}
+        eol = props.get("endOfLifeDate")
+        disallowed = props.get("disallowedDiskTypes")
+        return ImageDefinition(
+            subscription_id=builder.subscription,
+            resource_group=builder.group(node),
+            gallery=gallery.name,
+            name=node.name,
+            location=fold_region(definition_location(node) or ""),
+            identifier=Identifier(**props["identifier"]),
+            os_type=props["osType"],
+            os_state=props["osState"],
+            hyper_v_generation=props.get("hyperVGeneration"),
+            architecture=props.get("architecture"),
+            features=tuple(
+                sorted(
+                    (normalise_feature(name, str(value)) for name, value in raw_features.items() if value is not None),
+                    key=lambda f: f.name,
+                )
+            ),
+            purchase_plan=PurchasePlan(**plan) if plan else None,
+            description=props.get("description"),
+            eula=props.get("eula"),
+            privacy_statement_uri=props.get("privacyStatementUri"),
+            release_note_uri=props.get("releaseNoteUri"),
+            end_of_life_date=builder.date(eol),
+            no_end_of_life_date="endOfLifeDate" in props and eol is None,
+            recommended_vcpus=Range(**recommended["vCPUs"]) if "vCPUs" in recommended else None,
+            recommended_memory=Range(**recommended["memory"]) if "memory" in recommended else None,
+            disallowed_disk_types=tuple(sorted(disallowed)) if disallowed is not None else None,
+            tags=builder.tags(node),
+            origin=builder.origin(node),
+        )
+
+    def fields(self, d: ImageDefinition) -> dict[str, Field]:
+        plan = d.purchase_plan
+        fields = {
+            "location": Field(d.location, mutable=False),
+            "identifier.publisher": Field(d.identifier.publisher, mutable=False, case_insensitive=True),
+            "identifier.offer": Field(d.identifier.offer, mutable=False, case_insensitive=True),
+            "identifier.sku": Field(d.identifier.sku, mutable=False, case_insensitive=True),
+            "osType": Field(d.os_type, mutable=False, case_insensitive=True),
+            "osState": Field(d.os_state, mutable=False, case_insensitive=True),
+            "hyperVGeneration": Field(d.hyper_v_generation, mutable=False, case_insensitive=True),
+            "architecture": Field(d.architecture, mutable=False, case_insensitive=True),
+            "eula": Field(d.eula, mutable=False),
+            "privacyStatementUri": Field(d.privacy_statement_uri, mutable=False),
+            "purchasePlan": Field(
+                {"name": plan.name, "product": plan.product, "publisher": plan.publisher} if plan else None,
+                mutable=False,
+            ),
+            "description": Field(d.description),
+            "releaseNoteUri": Field(d.release_note_uri),
+            "endOfLifeDate": Field(aj.format_datetime(d.end_of_life_date)),
+            "recommended.vCPUs": Field(_range_json(d.recommended_vcpus)),
+            "recommended.memory": Field(_range_json(d.recommended_memory)),
+            "disallowed.diskTypes": Field(
+                list(d.disallowed_disk_types) if d.disallowed_disk_types is not None else None
+            ),
+        }
+        # Features are keyed by name: a feature the manifest does not mention is not managed (ARM adds
+        # SecurityType=TrustedLaunchSupported by itself from api-version 2025-03-03). Since 2024-03-03 they
+        # can be updated in place with allowUpdateImage.
+        for feature in d.features:
+            fields[f"features[{feature.name}]"] = Field(feature.value, case_insensitive=True)
+        return fields
+
+    def extra_changes(self, desired: ImageDefinition, live: LiveResource) -> list[FieldChange]:
+        return end_of_life_removal("endOfLifeDate", desired, live.resource)
+
+    def create_body(self, d: ImageDefinition, *, allow_update_image: bool = False) -> aj.JSON:
+        plan = d.purchase_plan
+        recommended = {"vCPUs": _range_json(d.recommended_vcpus), "memory": _range_json(d.recommended_memory)}
+        disallowed = {"diskTypes": list(d.disallowed_disk_types)} if d.disallowed_disk_types is not None else None
+        return aj.drop_none(
+            {
+                "location": d.location,
+                "tags": dict(d.tags),
+                "properties": {
+                    "identifier": {
+                        "publisher": d.identifier.publisher,
+                        "offer": d.identifier.offer,
+                        "sku": d.identifier.sku,
+                    },
+                    "osType": d.os_type,
+                    "osState": d.os_state,
+                    "hyperVGeneration": d.hyper_v_generation,
+                    "architecture": d.architecture,
+                    "features": [{"name": f.name, "value": f.value} for f in d.features] or None,
+                    "allowUpdateImage": True if allow_update_image else None,
+                    "purchasePlan": {"name": plan.name, "product": plan.product, "publisher": plan.publisher}
+                    if plan
+                    else None,
+                    "description": d.description,
+                    "eula": d.eula,
+                    "privacyStatementUri": d.privacy_statement_uri,
+                    "releaseNoteUri": d.release_note_uri,
+                    "endOfLifeDate": aj.format_datetime(d.end_of_life_date),
+                    "recommended": recommended,
+                    "disallowed": disallowed,
+                },
+            }
+        )
+
+    def patch_body(self, desired: ImageDefinition, live_body: aj.JSON) -> aj.JSON:
+        """PATCH for a definition: osType, osState and identifier are required by the API even in a PATCH."""
+        full = self.create_body(desired)["properties"]
+        live_props = live_body.get("properties") or {}
+        props: aj.JSON = {k: live_props[k] for k in ("osType", "osState", "identifier") if k in live_props}
+        for key in ("description", "releaseNoteUri", "endOfLifeDate", "recommended", "disallowed"):
+            if key in full:
+                props[key] = full[key]
+        if desired.features:
+            live_features = {f["name"].lower(): f for f in live_props.get("features") or []}
+            for feature in desired.features:
+                live_features[feature.name.lower()] = {"name": feature.name, "value": feature.value}
+            wanted = sorted(live_features.values(), key=lambda f: f["name"])
+            if wanted != sorted(live_props.get("features") or [], key=lambda f: f["name"]):
+                props["features"] = wanted
+                props["allowUpdateImage"] = True
+        return {"tags": dict(desired.tags), "properties": props}
+
+    def from_arm(self, parent: Gallery, body: aj.JSON) -> tuple[ImageDefinition, aj.LiveInfo]:
+        props = body.get("properties") or {}
+        ident = props.get("identifier") or {}
+        plan = props.get("purchasePlan")
+        recommended = props.get("recommended") or {}
+        disallowed = (props.get("disallowed") or {}).get("diskTypes")
+        features = tuple(
+            sorted(
+                (normalise_feature(f["name"], f.get("value", "")) for f in props.get("features") or []),
+                key=lambda f: f.name,
+            )
+        )
+        definition = ImageDefinition(
+            subscription_id=parent.subscription_id,
+            resource_group=parent.resource_group,
+            gallery=parent.name,
+            name=body["name"],
+            location=fold_region(body.get("location", "")),
+            identifier=Identifier(ident.get("publisher", ""), ident.get("offer", ""), ident.get("sku", "")),
+            os_type=props.get("osType", ""),
+            os_state=props.get("osState", ""),
+            hyper_v_generation=props.get("hyperVGeneration"),
+            architecture=props.get("architecture"),
+            features=features,
+            purchase_plan=PurchasePlan(plan.get("name", ""), plan.get("product", ""), plan.get("publisher", ""))
+            if plan
+            else None,
+            description=props.get("description"),
+            eula=props.get("eula"),
+            privacy_statement_uri=props.get("privacyStatementUri"),
+            release_note_uri=props.get("releaseNoteUri"),
+            end_of_life_date=aj.parse_datetime(props.get("endOfLifeDate")),
+            recommended_vcpus=_range(recommended.get("vCPUs")),
+            recommended_memory=_range(recommended.get("memory")),
+            disallowed_disk_types=tuple(sorted(disallowed)) if disallowed is not None else None,
+            tags=aj.tags_of(body),
+        )
+        return definition, aj.live_info(body)
+
+    def list_children(self, compute: Any, parent: Gallery) -> Any:
+        return compute.gallery_images.list_by_gallery(parent.resource_group, parent.name)
+
+
+IMAGE_DEFINITION = ImageDefinitionKind()
