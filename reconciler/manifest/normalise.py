@@ -4,22 +4,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
 
+from reconciler.core import model
+from reconciler.core.arm_json import parse_datetime
 from reconciler.manifest.regions_syntax import RegionSpec, canonical_storage_type, parse_target_region
 
 INT32_MAX = 2_147_483_647
 
-ARM_TYPES = {
-    "virtualMachine": "microsoft.compute/virtualmachines",
-    "managedImage": "microsoft.compute/images",
-    "snapshot": "microsoft.compute/snapshots",
-    "disk": "microsoft.compute/disks",
-    "galleryImageVersion": "microsoft.compute/galleries/images/versions",
-    "storageAccount": "microsoft.storage/storageaccounts",
-    "diskEncryptionSet": "microsoft.compute/diskencryptionsets",
-}
+ARM_TYPES = {key: arm_type.lower() for key, arm_type in model.ARM_TYPES.items()}
 """Source kind -> the (lower-cased) ARM resource type its id must have."""
 
 KIND_NAMES = {
@@ -36,17 +30,14 @@ _ARM_ID = re.compile(r"^/subscriptions/([^/]+)/resourcegroups/([^/]+)/providers/
 
 
 def parse_date(text: str) -> datetime | None:
-    """A manifest date ("2030-12-31" = midnight UTC, or an ISO date-time) as an aware UTC datetime."""
-    value = text.strip().replace("z", "Z")
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
+    """A manifest date ("2030-12-31" = midnight UTC, or an ISO date-time) as an aware UTC datetime; None if invalid.
+
+    The same parser reads ARM's dates (`core.arm_json.parse_datetime`), so both sides compare alike.
+    """
     try:
-        parsed = datetime.fromisoformat(value)
+        return parse_datetime(text.strip().replace("z", "Z"))
     except ValueError:
         return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
 
 
 def arm_type(resource_id: str) -> str | None:

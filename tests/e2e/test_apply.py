@@ -421,3 +421,27 @@ def test_definition_features_update_in_place_with_allow_update_image(run: Cli) -
     assert features["IsAcceleratedNetworkSupported"].lower() == "true"
     assert features["IsHibernateSupported"].lower() == "true"  # no longer in the manifest: left as Azure has it
     assert changed(run.plan_json(path)) == {}
+
+
+def test_additional_replica_sets_are_created_updated_in_place_and_read_back(run: Cli) -> None:
+    def with_sets(replicas: int) -> str:
+        region = (
+            "{name: westeurope, additionalReplicaSets: "
+            f"[{{storageAccountType: PremiumV2_LRS, replicas: {replicas}}}]}}"
+        )
+        return estate(run.workdir, version_yaml(regions=region))
+
+    run("apply", "--auto-approve", with_sets(1))
+    (region,) = read_version(run)["properties"]["publishingProfile"]["targetRegions"]
+    assert region["additionalReplicaSets"] == [{"storageAccountType": "PremiumV2_LRS", "regionalReplicaCount": 1}]
+    assert changed(run.plan_json(with_sets(1))) == {}
+    plan = run.plan_json(with_sets(2))
+    version = next(r for r in plan["resources"] if r["address"] == "gal/ubuntu/1.0.0")
+    assert version["action"] == "update"
+    assert [c["path"] for c in version["changes"]] == [
+        "publishingProfile.targetRegions[westeurope].additionalReplicaSets[PremiumV2_LRS].regionalReplicaCount"
+    ]
+    run("apply", "--auto-approve", with_sets(2))
+    (region,) = read_version(run)["properties"]["publishingProfile"]["targetRegions"]
+    assert region["additionalReplicaSets"] == [{"storageAccountType": "PremiumV2_LRS", "regionalReplicaCount": 2}]
+    assert changed(run.plan_json(with_sets(2))) == {}
