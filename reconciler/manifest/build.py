@@ -11,8 +11,9 @@ from typing import Any
 
 from reconciler.core.model import (
     ARM_TYPES,
+    DEFAULT_ESTATE,
     DEFAULT_SUBSCRIPTION,
-    OWNERSHIP_TAG,
+    OWNERSHIP_TAG_NAME,
     DesiredState,
     Origin,
     Policy,
@@ -40,6 +41,7 @@ class Builder:
 
     def __init__(self, bundle: ManifestBundle, subscription: str) -> None:
         self.bundle, self.subscription = bundle, subscription
+        self.estate: str = bundle.settings.get("estate") or DEFAULT_ESTATE
 
     def origin(self, node: Declared) -> Origin:
         doc, path = node.home
@@ -48,7 +50,7 @@ class Builder:
 
     def tags(self, node: Declared) -> Tags:
         merged = {**node.default_tags(), **(node.props.get("tags") or {})}
-        merged[OWNERSHIP_TAG[0]] = OWNERSHIP_TAG[1]
+        merged[OWNERSHIP_TAG_NAME] = self.estate
         return freeze_tags(merged)
 
     def group(self, node: Declared) -> str:
@@ -144,6 +146,7 @@ def build_desired_state(bundle: ManifestBundle, subscription_id: str | None = No
                 allow_replace=bool(bundle.settings.get("allowReplace")),
                 prune=bool(bundle.settings.get("prune")),
                 prune_unmanaged=tuple(bundle.settings.get("pruneUnmanaged") or ()),
+                estate=builder.estate,
             ),
         )
     except Exception as exc:  # the rules should make this unreachable; never show a traceback

@@ -68,7 +68,7 @@ def _check_tags(report: Reporter, doc: SourceDocument, path: KeyPath, tags: dict
             report.doc(
                 doc,
                 (*path, key),
-                f"tag '{key}' is reserved: reconcile sets '{OWNERSHIP_TAG[0]}: {OWNERSHIP_TAG[1]}' on what it manages",
+                f"tag '{key}' is reserved: reconcile sets '{OWNERSHIP_TAG[0]}: <estate>' on what it manages",
                 key=True,
                 hint="use another tag name",
             )

@@ -349,3 +349,32 @@ def test_a_region_that_failed_to_replicate_can_be_dropped_in_place() -> None:
     change = by_address(diff_states(desired_state(gallery(), definition(), version()), live), "gal/ubuntu/1.0.0")
     assert change.action is Action.UPDATE
     assert change.changes[0].path == "publishingProfile.targetRegions[eastus]" and change.changes[0].after is None
+
+
+def test_estates_sharing_a_resource_group_never_prune_each_other() -> None:
+    team_a = m.ownership_tag("team-a")
+    theirs = replace(gallery("other"), tags=(team_a,))
+    live = live_state(as_live(gallery()), as_live(theirs))
+    ours = replace(desired_state(gallery()), policy=m.Policy(prune=True))
+    changes = diff_states(ours, live)
+    assert actions(changes) == {"gal": Action.NOOP}  # 'other' belongs to team-a: not even listed
+    # the same manifests named as estate team-a would prune it (blocked without --prune)
+    as_team_a = desired_state(replace(gallery(), tags=(team_a,)), policy=m.Policy(estate="team-a"))
+    pruned = by_address(diff_states(as_team_a, live), "other")
+    assert pruned.action is Action.DELETE and pruned.reason == Why(Reason.NOT_IN_MANIFESTS)
+
+
+def test_the_default_estate_moves_to_a_named_one_as_a_tag_update() -> None:
+    live = live_state(as_live(gallery()))
+    named = desired_state(replace(gallery(), tags=(m.ownership_tag("team-a"),)), policy=m.Policy(estate="team-a"))
+    change = by_address(diff_states(named, live), "gal")
+    assert change.action is Action.UPDATE and change.blocked is None
+    assert [(f.path, f.before, f.after) for f in change.changes] == [("tags.gallery-reconciler", "managed", "team-a")]
+
+
+def test_a_resource_another_named_estate_manages_is_not_taken_over() -> None:
+    live = live_state(as_live(replace(gallery(), tags=(m.ownership_tag("team-b"),))))
+    named = desired_state(replace(gallery(), tags=(m.ownership_tag("team-a"),)), policy=m.Policy(estate="team-a"))
+    change = by_address(diff_states(named, live), "gal")
+    assert change.action is Action.UPDATE
+    assert change.blocked == Why(Blocker.OWNED_BY_OTHER_ESTATE, ("team-b",))
