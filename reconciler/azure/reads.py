@@ -78,7 +78,7 @@ async def read_live(clients: Clients, desired: m.DesiredState, *, concurrency: i
         # A gallery about to be created: its name must be free in the whole subscription. One list,
         # made only then, so a no-change plan stays at one request per group, gallery and definition.
         ours = {key for key, _ in groups}
-        async for item in clients.compute.galleries.list():
+        async for item in clients.compute.galleries.list(**GALLERY.sdk_options):
             body = as_json(item)
             sub, group = aj.id_parts(body.get("id", ""))
             if (sub, group.lower()) not in ours:

@@ -17,7 +17,7 @@ from reconciler.core.digest import managed_digest
 from reconciler.core.keyed import explain
 from reconciler.core.live_state import LiveResource, LiveState
 from reconciler.core.reasons import Blocker, Note, Reason, Why
-from reconciler.kinds import GALLERY, IMAGE_DEFINITION, comparable
+from reconciler.kinds import GALLERY, IMAGE_DEFINITION
 from reconciler.kinds import resource_group as rg
 
 
@@ -42,12 +42,11 @@ def _field_changes(desired: Any, live: LiveResource) -> list[FieldChange]:
             continue
         live_field = have.get(path)
         before, after = (live_field.effective if live_field else None), spec.effective
-        folded_before, folded_after = (
-            comparable(before, spec.case_insensitive),
-            comparable(after, spec.case_insensitive),
-        )
+        folded_before, folded_after = spec.folded(before), spec.folded(after)
         if folded_before == folded_after:
             continue
+        if after is None and spec.empty is not None:
+            after = spec.empty  # clearing a list shows as [] (what is sent), not as absent
         reason = None if spec.mutable else spec.reason
         # A structured value names the sub-paths that changed instead of repeating both whole values.
         for sub, b, a in explain(path, before, after, folded_before, folded_after):

@@ -29,12 +29,19 @@ if TYPE_CHECKING:
     from reconciler.manifest.bundle import Declared
 
 REGIONS = "publishingProfile.targetRegions"
+DATA_DISKS = "storageProfile.dataDiskImages"
 
 
 @dataclass(frozen=True)
 class DataDisk:
+    """A data disk image: its LUN, its source, and host caching.
+
+    `source` is None for a disk Azure derives from a VM or managed-image source (returned with a LUN and a
+    size but no source of its own, as the recordings show): a read-only fact of the version, never diffed.
+    """
+
     lun: int
-    source: m.Source
+    source: m.Source | None
     host_caching: str | None = None
 
 
@@ -217,7 +224,13 @@ def storage_profile_body(v: ImageVersion) -> aj.JSON:
         storage["osDiskImage"] = os_disk
     if v.data_disks:
         storage["dataDiskImages"] = [
-            aj.drop_none({"lun": d.lun, "hostCaching": d.host_caching, "source": _disk_source_body(d.source)})
+            aj.drop_none(
+                {
+                    "lun": d.lun,
+                    "hostCaching": d.host_caching,
+                    "source": _disk_source_body(d.source) if d.source else None,
+                }
+            )
             for d in v.data_disks
         ]
     return storage
@@ -378,12 +391,14 @@ class ImageVersionKind(ResourceKind):
             ),
             "safetyProfile.blockDeletionBeforeEndOfLife": Field(v.block_deletion_before_end_of_life, default=False),
         }
+        # Declared data disks are managed and immutable (adding, removing or re-sourcing one replaces the
+        # version); derived ones (no source of their own) are facts of the source, not desired state.
         for disk in v.data_disks:
-            fields[f"storageProfile.dataDiskImages[lun={disk.lun}]"] = Field(
-                {"source": _source_json(disk.source), "hostCaching": disk.host_caching},
-                mutable=False,
-                case_insensitive=True,
-            )
+            if disk.source is None:
+                continue
+            base = f"{DATA_DISKS}[lun={disk.lun}]"
+            fields[f"{base}.source"] = Field(_source_json(disk.source), mutable=False, case_insensitive=True)
+            fields[f"{base}.hostCaching"] = Field(disk.host_caching, mutable=False, case_insensitive=True)
         for region in v.target_regions:
             base = f"{REGIONS}[{region.name}]"
             # A region's replica count falls back to the version's default, then to Azure's (1).
@@ -428,6 +443,18 @@ class ImageVersionKind(ResourceKind):
                     reason=None if removable else FieldReason.REPLICATED_REGION_REMOVAL,
                 )
             )
+        declared = {d.lun for d in desired.data_disks if d.source is not None}
+        for disk in live_version.data_disks:
+            if disk.source is not None and disk.lun not in declared:
+                out.append(
+                    FieldChange(
+                        f"{DATA_DISKS}[lun={disk.lun}]",
+                        {"source": _source_json(disk.source), "hostCaching": disk.host_caching},
+                        None,
+                        forces_replace=True,
+                        reason=FieldReason.IMMUTABLE,
+                    )
+                )
         return out + end_of_life_removal("publishingProfile.endOfLifeDate", desired, live_version)
 
     def extra_creation_changes(self, desired: ImageVersion) -> list[FieldChange]:
@@ -533,7 +560,7 @@ class ImageVersionKind(ResourceKind):
                 (
                     DataDisk(
                         lun=int(d["lun"]),
-                        source=_disk_source(d.get("source")) or m.Source(m.SourceKind.SNAPSHOT),
+                        source=_disk_source(d.get("source")),
                         host_caching=d.get("hostCaching"),
                     )
                     for d in storage.get("dataDiskImages") or []
@@ -580,7 +607,9 @@ class ImageVersionKind(ResourceKind):
         return version, aj.live_info(body)
 
     def list_children(self, compute: Any, parent: ImageDefinition) -> Any:
-        return compute.gallery_image_versions.list_by_gallery_image(parent.resource_group, parent.gallery, parent.name)
+        return compute.gallery_image_versions.list_by_gallery_image(
+            parent.resource_group, parent.gallery, parent.name, **self.sdk_options
+        )
 
     def needs_full_read(self, body: aj.JSON) -> bool:
         # ARM's list does not carry replication status, and a converged version has nothing to report.
@@ -589,7 +618,12 @@ class ImageVersionKind(ResourceKind):
 
     async def get_full(self, compute: Any, resource: ImageVersion) -> Any:
         return await compute.gallery_image_versions.get(
-            resource.resource_group, resource.gallery, resource.definition, resource.name, expand="ReplicationStatus"
+            resource.resource_group,
+            resource.gallery,
+            resource.definition,
+            resource.name,
+            expand="ReplicationStatus",
+            **self.sdk_options,
         )
 
 

@@ -61,6 +61,15 @@ class Builder:
             raise BuildError(f"gallery {node.name} has no resource group (the rules should have said so)")
         return found[0]
 
+    def cleared(self, node: Declared, nested: tuple[str, ...] = ()) -> frozenset[str]:
+        """Manifest keys the node sets to null ("there must be none"), with `a.b` for keys of the `nested` mappings."""
+        found = {key for key, value in node.props.items() if value is None}
+        for key in nested:
+            inner = node.props.get(key)
+            if isinstance(inner, dict):
+                found |= {f"{key}.{sub}" for sub, value in inner.items() if value is None}
+        return frozenset(found)
+
     def parent_of(self, node: Declared) -> Declared:
         """The node's parent (definitions and versions always have one)."""
         if node.parent is None:

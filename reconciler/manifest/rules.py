@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from reconciler.core.api import DEFAULT_HYPER_V_GENERATION, GALLERY_API_VERSION
 from reconciler.core.model import OWNERSHIP_TAG
 from reconciler.diagnostics import Diagnostics, Severity
 from reconciler.manifest.bundle import (
@@ -191,9 +192,12 @@ def _check_definition(
                 name,
                 message=f"The minimum value of {name} must not be greater than the maximum value of {name}.",
             )
-    generation = props.get("hyperVGeneration")
+    # Unset, the generation is what Azure defaults to at the api-version the tool pins (core.api).
+    generation = props.get("hyperVGeneration") or DEFAULT_HYPER_V_GENERATION
     features = props.get("features") or {}
     security = features.get("securityType")
+    # No recorded or documented refusal backs these three, so they warn (Terraform's acceptance tests even
+    # create NVMe on a V1 definition).
     if security in NEEDS_V2 and generation != "V2":
         report.at(
             definition,
@@ -201,14 +205,16 @@ def _check_definition(
             "securityType",
             message=f"security type {security} needs a V2 (generation 2) definition",
             hint="set hyperVGeneration: V2",
+            severity=Severity.WARNING,
         )
     if "NVMe" in (features.get("diskControllerTypes") or []) and generation != "V2":
         report.at(
             definition,
             "features",
             "diskControllerTypes",
-            message="the NVMe disk controller needs a V2 (generation 2) definition",
-            hint="set hyperVGeneration: V2",
+            message="VMs from a V1 (generation 1) definition cannot boot from an NVMe disk controller",
+            hint="set hyperVGeneration: V2 if the images are generation 2",
+            severity=Severity.WARNING,
         )
     if props.get("architecture") == "Arm64" and generation != "V2":
         report.at(
@@ -216,6 +222,16 @@ def _check_definition(
             "architecture",
             message="Arm64 images need a V2 (generation 2) definition",
             hint="set hyperVGeneration: V2",
+            severity=Severity.WARNING,
+        )
+    if "hyperVGeneration" not in props and "osType" in props:
+        report.at(
+            definition,
+            message=f"hyperVGeneration is unset: Azure creates the definition as {DEFAULT_HYPER_V_GENERATION} at "
+            f"api-version {GALLERY_API_VERSION} (the one this tool uses; V1 before 2025-03-03), and a version "
+            "whose source has another generation is refused",
+            hint="set hyperVGeneration: V1 or V2 to say which",
+            severity=Severity.WARNING,
         )
     _check_tag_count(report, definition)
 

@@ -445,3 +445,34 @@ def test_additional_replica_sets_are_created_updated_in_place_and_read_back(run:
     (region,) = read_version(run)["properties"]["publishingProfile"]["targetRegions"]
     assert region["additionalReplicaSets"] == [{"storageAccountType": "PremiumV2_LRS", "regionalReplicaCount": 2}]
     assert changed(run.plan_json(with_sets(2))) == {}
+
+
+def test_null_and_empty_lists_clear_fields_in_place_and_the_next_plan_is_empty(run: Cli) -> None:
+    full = (
+        "description: ubuntu\n        releaseNoteUri: https://example.com/notes\n"
+        "        disallowedDiskTypes: [Standard_LRS, Premium_LRS]\n"
+        "        recommended: {vCPUs: {min: 2, max: 8}, memory: {min: 4, max: 32}}"
+    )
+    run("apply", "--auto-approve", estate(run.workdir, version_yaml(), definition_extra=full))
+    cleared = (
+        "description: null\n        releaseNoteUri: null\n        disallowedDiskTypes: []\n"
+        "        recommended: {vCPUs: null, memory: {min: 4, max: 32}}"
+    )
+    path = estate(run.workdir, version_yaml(), definition_extra=cleared, gallery_extra="description: null")
+    plan = run.plan_json(path)
+    assert changed(plan) == {"gal": "update", "gal/ubuntu": "update"}
+    definition = next(r for r in plan["resources"] if r["address"] == "gal/ubuntu")
+    assert sorted(c["path"] for c in definition["changes"]) == [
+        "description",
+        "disallowed.diskTypes",
+        "recommended.vCPUs",
+        "releaseNoteUri",
+    ]
+    run("apply", "--auto-approve", path)
+    props = run.compute().gallery_images.get(RG, "gal", "ubuntu").as_dict()["properties"]
+    for gone in ("description", "releaseNoteUri"):
+        assert gone not in props
+    assert not (props.get("disallowed") or {}).get("diskTypes")
+    assert "vCPUs" not in (props.get("recommended") or {}) and props["recommended"]["memory"] == {"min": 4, "max": 32}
+    assert "description" not in run.compute().galleries.get(RG, "gal").as_dict()["properties"]
+    assert changed(run.plan_json(path)) == {}

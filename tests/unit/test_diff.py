@@ -378,3 +378,48 @@ def test_a_resource_another_named_estate_manages_is_not_taken_over() -> None:
     change = by_address(diff_states(named, live), "gal")
     assert change.action is Action.UPDATE
     assert change.blocked == Why(Blocker.OWNED_BY_OTHER_ESTATE, ("team-b",))
+
+
+def test_null_means_none_and_clears_in_place_with_a_put() -> None:
+    from reconciler.kinds.image_definition import Range
+
+    live_def = definition(
+        description="old",
+        disallowed_disk_types=("Premium_LRS", "Standard_LRS"),
+        recommended_vcpus=Range(2, 8),
+        release_note_uri="https://example.com/notes",
+    )
+    cleared = definition(
+        disallowed_disk_types=(), cleared=frozenset({"description", "recommended", "releaseNoteUri"})
+    )
+    live = live_state(as_live(gallery()), as_live(live_def))
+    change = by_address(diff_states(desired_state(gallery(), cleared), live), "gal/ubuntu")
+    assert change.action is Action.UPDATE and change.blocked is None
+    assert sorted((f.path, f.after) for f in change.changes) == [
+        ("description", None),
+        ("disallowed.diskTypes", []),
+        ("recommended.vCPUs", None),
+        ("releaseNoteUri", None),
+    ]
+    kind = k.IMAGE_DEFINITION
+    assert kind.needs_put(cleared, live.resources["gal/ubuntu"].resource)
+    body = kind.put_update_body(cleared, live.resources["gal/ubuntu"].info.body)["properties"]
+    for gone in ("description", "releaseNoteUri", "recommended", "disallowed"):
+        assert gone not in body
+    # immutable properties the manifest leaves unset go as Azure has them, so the PUT changes none
+    assert body["hyperVGeneration"] == "V1" and body["architecture"] == "x64"
+    # unset is not null: nothing to clear, a PATCH suffices
+    assert not kind.needs_put(definition(description="new"), live.resources["gal/ubuntu"].resource)
+
+
+def test_an_empty_list_equals_azures_absent_one() -> None:
+    live = live_state(as_live(gallery()), as_live(definition()))
+    desired = desired_state(gallery(), definition(disallowed_disk_types=()))
+    assert actions(diff_states(desired, live))["gal/ubuntu"] is Action.NOOP
+
+
+def test_null_for_an_immutable_field_plans_a_replace() -> None:
+    live = live_state(as_live(gallery()), as_live(definition(eula="https://example.com/eula")))
+    desired = desired_state(gallery(), definition(cleared=frozenset({"eula"})))
+    change = by_address(diff_states(desired, live), "gal/ubuntu")
+    assert change.action is Action.REPLACE and change.reason == Why(Reason.CANNOT_UPDATE, ("eula",))

@@ -42,3 +42,20 @@ def test_broken_manifest_fails_where_expected(path: Path) -> None:
         assert all(d.file == str(path) for d in matches)
     assert len(errors) == len(expected), f"unexpected extra errors:\n{rendered}"
     assert bundle.has_errors
+
+
+WARNINGS = sorted((REPO / "tests" / "data" / "manifests" / "warnings").glob("*.yaml"))
+_WARN = re.compile(r"^# warn: (\d+): (.+)$")
+
+
+@pytest.mark.parametrize("path", WARNINGS, ids=[p.stem for p in WARNINGS])
+def test_doubtful_manifest_warns_where_expected_and_stays_valid(path: Path) -> None:
+    """Rules without a documented or recorded refusal behind them warn; the manifest still validates."""
+    expected = [(int(m.group(1)), m.group(2)) for m in map(_WARN.match, path.read_text().splitlines()) if m]
+    assert expected, f"{path.name} has no '# warn: <line>: <message>' header"
+    bundle, diags = load_manifests([path], env={}, now=NOW)
+    assert not diags.errors, "\n".join(map(str, diags.errors))
+    rendered = "\n".join(str(d) for d in diags.warnings)
+    for line, fragment in expected:
+        assert any(fragment in str(d) and d.line == line for d in diags.warnings), f"{fragment!r}:\n{rendered}"
+    assert len(diags.warnings) == len(expected), rendered
