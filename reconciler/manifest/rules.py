@@ -221,23 +221,30 @@ def _check_definition(
 
 
 def check_bundle(bundle: ManifestBundle, *, now: datetime | None = None) -> Diagnostics:
-    """Every semantic problem of a merged bundle (the schema has already passed for each document)."""
+    """Every semantic problem of a merged bundle (its documents are schema-valid, broken parts cut out)."""
     from reconciler.manifest.rules_versions import check_version
 
     now = now or datetime.now(timezone.utc)
     diags = Diagnostics()
     report = Reporter(diags)
     _check_scopes(report, bundle)
+    # Resources that lost properties to schema errors skip their own rules; their children are still checked.
     for gallery in bundle.galleries.values():
-        _check_gallery(report, gallery)
+        if bundle.is_checkable(gallery.address):
+            _check_gallery(report, gallery)
         identifiers: dict[tuple[str, ...], Declared] = {}
         for definition in gallery.children.values():
-            _check_definition(report, definition, now, identifiers)
-            location = definition_location(definition)
+            if bundle.is_checkable(definition.address):
+                _check_definition(report, definition, now, identifiers)
+            # an inherited location is only sure when nothing on the way was cut out
+            location = definition_location(definition) if bundle.is_complete(definition.address) else None
             for version in definition.children.values():
-                check_version(report, bundle, version, location, now)
-                _check_tag_count(report, version)
+                if bundle.is_checkable(version.address):
+                    check_version(report, bundle, version, location, now)
+                    _check_tag_count(report, version)
     for version in bundle.versions():
+        if bundle.is_removed(version.address):
+            continue
         parts = version.name.split(".")
         if any(int(p) > INT32_MAX for p in parts):
             report.at(

@@ -185,6 +185,8 @@ def _check_gallery_source(report: Reporter, bundle: ManifestBundle, version: Dec
     address = reference["address"]
     where = ("source", "galleryImageVersion", "address")
     target = bundle.find(address)
+    if not bundle.is_complete(address):
+        return  # its schema errors are reported; what they cut out is not another problem
     if target is None or target.kind != "version":
         report.at(
             version,
