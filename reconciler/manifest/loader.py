@@ -219,7 +219,9 @@ def load_manifests(
             document, more = interpolate_document(raw, env)
             diags.extend(more)
             schema_diags = validate_document(document)
-            diags.extend(schema_diags)
+            # a value with an unset variable is unknown, so what the schema thinks of it is noise
+            unknown = {d.path for d in more}
+            diags.extend(d for d in schema_diags if d.path not in unknown)
             if more.has_errors:  # an unset variable: no value in the document is sure to be what was meant
                 cuts.incomplete |= mentioned(document.data)
                 continue
