@@ -50,9 +50,8 @@ def _regions(report: Reporter, version: Declared) -> list[tuple[int, RegionEntry
             ("targetRegions", index) if isinstance(item, str) else ("targetRegions", index, "name")
         )
         problem = region_problem(entry.name)
-        if problem:
-            report.at(version, *where, message=problem[0], hint=problem[1])
-            continue
+        if problem:  # the bundled table cannot know every region (new, early access): only a warning offline
+            report.at(version, *where, message=problem[0], hint=problem[1], severity=Severity.WARNING)
         folded = fold_region(entry.name)
         if folded in seen:
             report.at(
