@@ -12,6 +12,7 @@ Typical use in a pytest fixture::
     def test_x(emu):
         client = make_compute_client(emu)
         admin(emu).faults(next429=2)
+        admin(emu).corrupt({"kind": "removeFields", "fields": ["value.*.properties"], "match": "/images$"})
         ...
         assert admin(emu).requests()["byOperation"]["Galleries_Get"] == 1
 """
@@ -131,6 +132,13 @@ class Admin:
 
     def faults(self, **settings: Any) -> dict[str, Any]:
         return self.call("POST", "/_emulator/faults", settings)
+
+    def corrupt(self, *rules: dict[str, Any]) -> dict[str, Any]:
+        """Replace the response corruption rules (see `reconciler.emulator.corruption`); none clears them.
+
+        Example: ``admin(srv).corrupt({"kind": "html", "status": 502, "match": "/galleries$", "count": 1})``.
+        """
+        return self.faults(corrupt=list(rules))
 
     def clear_faults(self) -> dict[str, Any]:
         return self.call("DELETE", "/_emulator/faults")

@@ -59,8 +59,8 @@ class Reporter:
 
 def _check_location(report: Reporter, doc: SourceDocument, path: KeyPath, name: str) -> None:
     problem = region_problem(name)
-    if problem:
-        report.doc(doc, path, problem[0], hint=problem[1])
+    if problem:  # the bundled table cannot know every region, so this is only a warning offline
+        report.doc(doc, path, problem[0], hint=problem[1], severity=Severity.WARNING)
 
 
 def _check_tags(report: Reporter, doc: SourceDocument, path: KeyPath, tags: dict[str, str]) -> None:
@@ -237,7 +237,7 @@ def _check_definition(
 
 
 def check_bundle(bundle: ManifestBundle, *, now: datetime | None = None) -> Diagnostics:
-    """Every semantic problem of a merged bundle (the schema has already passed for each document)."""
+    """Every semantic problem of a merged bundle (its documents are schema-valid, broken parts cut out)."""
     from reconciler.manifest.rules_promotion import check_promotion_cycles
     from reconciler.manifest.rules_versions import check_version
 
@@ -245,17 +245,24 @@ def check_bundle(bundle: ManifestBundle, *, now: datetime | None = None) -> Diag
     diags = Diagnostics()
     report = Reporter(diags)
     _check_scopes(report, bundle)
+    # Resources that lost properties to schema errors skip their own rules; their children are still checked.
     for gallery in bundle.galleries.values():
-        _check_gallery(report, gallery)
+        if bundle.is_checkable(gallery.address):
+            _check_gallery(report, gallery)
         identifiers: dict[tuple[str, ...], Declared] = {}
         for definition in gallery.children.values():
-            _check_definition(report, definition, now, identifiers)
-            location = definition_location(definition)
+            if bundle.is_checkable(definition.address):
+                _check_definition(report, definition, now, identifiers)
+            # an inherited location is only sure when nothing on the way was cut out
+            location = definition_location(definition) if bundle.is_complete(definition.address) else None
             for version in definition.children.values():
-                check_version(report, bundle, version, location, now)
-                _check_tag_count(report, version)
+                if bundle.is_checkable(version.address):
+                    check_version(report, bundle, version, location, now)
+                    _check_tag_count(report, version)
     check_promotion_cycles(report, bundle)
     for version in bundle.versions():
+        if bundle.is_removed(version.address):
+            continue
         parts = version.name.split(".")
         if any(int(p) > INT32_MAX for p in parts):
             report.at(
