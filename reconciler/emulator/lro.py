@@ -69,7 +69,8 @@ def _retry(ctx: Ctx, running: bool) -> dict[str, str]:
 
 
 def get_status(ctx: Ctx) -> Response:
-    """GET …/locations/{loc}/capsOperations/{id} (or DiskOperations): 200 always; with monitor=true, 202/204."""
+    """GET …/locations/{loc}/capsOperations/{id} (or DiskOperations): 200 always; with monitor=true, 202 while
+    running, then 204 (or 200 with the resource, for a disk or snapshot)."""
     body = status_body(_find(ctx), ctx.now)
     running = body["status"] == "InProgress"
     if ctx.req.query.get("monitor", "").lower() == "true":
@@ -78,7 +79,9 @@ def get_status(ctx: Ctx) -> Response:
             return Response(202, None, {**_retry(ctx, True), "Location": location})
         if body["status"] == "Failed":
             return Response(400, {"error": body["error"]})
-        return Response(204)
+        op = _find(ctx)
+        # the disk RP's monitor URL ends with the resource (what clients with final-state-via: location read)
+        return Response(200, op["output"]) if "output" in op else Response(204)
     return Response(200, body, _retry(ctx, running))
 
 

@@ -4,9 +4,9 @@ Status codes follow each type's spec (Compute 2023-04-02 disk specs, as recorded
 recordings/azure-cli/test_gallery_image_version_vhd.yaml; Storage 2023-01-01):
 
 - virtualMachines, images: 201 created / 200 updated, the resource in the body.
-- disks, snapshots: 202 with the resource (`provisioningState: Updating`) and `Azure-AsyncOperation` and
-  `Location` both at `…/locations/{region}/DiskOperations/{id}`; the operation's status carries the resource as
-  `properties.output`.
+- disks, snapshots: 202 with the resource (`provisioningState: Updating`), `Azure-AsyncOperation` at
+  `…/locations/{region}/DiskOperations/{id}` (its status carries the resource as `properties.output`) and
+  `Location` at the same URL with `monitor=true` (202 while running, then 200 with the resource).
 - storageAccounts: 202 with an empty body and `Location: …/Microsoft.Storage/locations/{region}/asyncoperations/{id}`,
   which answers 202 while running and then 200 with the account.
 
@@ -205,13 +205,16 @@ def _disk_accepted(ctx: Ctx, rec: Record, raw: dict[str, Any]) -> Response:
     op = lro.start(ctx, rec.id, ctx.now, output=rec.body)
     url = (
         f"{ctx.req.base_url}/subscriptions/{ctx.params['sub']}/providers/Microsoft.Compute/locations/"
-        f"{regions.fold(rec.body['location'])}/DiskOperations/{op}?api-version={ctx.req.api_version}"
+        f"{regions.fold(rec.body['location'])}/DiskOperations/{op}"
     )
     body = {k: rec.body[k] for k in ("name", "id", "type", "location") if k in rec.body}
     body.update({k: copy.deepcopy(v) for k, v in raw.items() if k not in ("properties", "name", "id", "type")})
     body["location"] = rec.body["location"]
     body["properties"] = {**copy.deepcopy(raw.get("properties") or {}), "provisioningState": "Updating"}
-    return Response(202, body, {"Azure-AsyncOperation": url, "Location": url})
+    version = f"api-version={ctx.req.api_version}"
+    return Response(
+        202, body, {"Azure-AsyncOperation": f"{url}?{version}", "Location": f"{url}?monitor=true&{version}"}
+    )
 
 
 def _storage_accepted(ctx: Ctx, rec: Record) -> Response:
