@@ -75,8 +75,3 @@ def fit(kind: str, body: dict[str, Any], api: str) -> dict[str, Any]:
         if api < since:
             _drop(body, path.split("."))
     return body
-
-
-def known(kind: str, path: str, api: str) -> bool:
-    """Whether `path` (as written in the table) exists at `api`; unlisted paths always do."""
-    return all(api >= since for p, since in _FIELDS.get(kind, ()) if path == p or path.startswith(p + "."))

@@ -51,7 +51,7 @@ def render(rec: Record, now: float, api: str, mode: str = "read", state: str | N
     props["provisioningState"] = state or replication.provisioning_state(plan, rec.meta["label"], now)
     if mode == "create" or not _created(rec, now):
         props["storageProfile"] = copy.deepcopy(rec.meta.get("pending_storage", props["storageProfile"]))
-    if mode != "update" and apiversions.at_least(api, "2024-03-03"):
+    if mode != "update":  # shapes.fit drops it below 2024-03-03
         validations: dict[str, Any] = {"validationOperationStatus": "NotExecuted"}
         if mode == "read" and _created(rec, now) and rec.meta.get("platform"):
             validations["platformAttributes"] = copy.deepcopy(rec.meta["platform"])
