@@ -72,10 +72,12 @@ def _list(ctx: Ctx, under: str | None) -> Response:
 
 
 def list_in_subscription(ctx: Ctx) -> Response:
+    """GET /subscriptions/{s}/resources (Resources_List)."""
     ctx.backend.subscription(ctx.params["sub"])
     return _list(ctx, None)
 
 
 def list_in_group(ctx: Ctx) -> Response:
+    """GET /subscriptions/{s}/resourceGroups/{rg}/resources (Resources_ListByResourceGroup); 404 for a missing group."""
     rg = ctx.backend.resource_group(ctx.params["sub"], ctx.params["rg"])
     return _list(ctx, rg.id)
