@@ -94,6 +94,8 @@ class Faults:
         self._rng = random.Random()
         self._match: re.Pattern[str] | None = None
         self._buckets: dict[tuple[str, str], list[float]] = {}
+        # the token buckets' clock; tests freeze it to drain a bucket without racing the refill
+        self.clock = time.monotonic
 
     @property
     def active(self) -> bool:
@@ -198,7 +200,7 @@ class Faults:
 
     def _take_token(self, sub: str, klass: str) -> tuple[ArmError | None, dict[str, str]]:
         size, rate = BUCKETS[klass]
-        now = time.monotonic()
+        now = self.clock()
         bucket = self._buckets.setdefault((sub, klass), [float(size), now])
         bucket[0] = min(size, bucket[0] + (now - bucket[1]) * rate)
         bucket[1] = now

@@ -25,6 +25,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -152,6 +153,11 @@ class Admin:
 
     def state(self) -> dict[str, Any]:
         return self.call("GET", "/_emulator/state")
+
+    def set_published_date(self, version_id: str, when: str | datetime) -> dict[str, Any]:
+        """Backdate (or move) a version's read-only `publishedDate`; `when` is a datetime or ISO 8601 text."""
+        stamp = when.isoformat() if isinstance(when, datetime) else when
+        return self.call("POST", "/_emulator/published-date", {"id": version_id, "publishedDate": stamp})
 
 
 def admin(srv: EmulatorServer) -> Admin:
