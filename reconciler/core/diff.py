@@ -17,7 +17,7 @@ from reconciler.core.digest import managed_digest
 from reconciler.core.keyed import explain
 from reconciler.core.live_state import LiveResource, LiveState
 from reconciler.core.reasons import Blocker, Note, Reason, Why
-from reconciler.kinds import GALLERY, IMAGE_DEFINITION
+from reconciler.kinds import GALLERY, IMAGE_DEFINITION, IMAGE_VERSION
 from reconciler.kinds import resource_group as rg
 
 
@@ -289,5 +289,11 @@ def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions |
     _deletions(wanted, live, options, changes, listed, estate)
     from reconciler.kinds import BY_NAME
 
-    ordered = sorted(changes.values(), key=lambda c: (BY_NAME[c.kind].depth, c.address.lower()))
+    ordered = sorted(changes.values(), key=lambda c: _plan_order(c, BY_NAME[c.kind].depth))
     return rg.planned_creates(desired, live.resource_groups) + ordered
+
+
+def _plan_order(change: ResourceChange, depth: int) -> tuple[Any, ...]:
+    """Kind by kind; within a kind by parent address, then by name, version names numerically (9.0.0 < 10.0.0)."""
+    parent, _, name = change.address.lower().rpartition("/")
+    return (depth, parent, m.version_key(name) if change.kind == IMAGE_VERSION.name else (name,))

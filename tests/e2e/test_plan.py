@@ -71,7 +71,17 @@ def test_quickstart_empty_estate_plans_creates_and_converges(run: Cli) -> None:
         "myGallery/myImageDefinition/1.0.0": "create",
     }
     assert plan["summary"]["add"] == 3
-    assert plan["latest"] == [{"definition": "myGallery/myImageDefinition", "before": None, "after": "1.0.0"}]
+    assert plan["latest"] == [
+        {
+            "definition": "myGallery/myImageDefinition",
+            "before": None,
+            "after": "1.0.0",
+            "uniform": True,
+            "regions": [
+                {"region": r, "before": None, "after": "1.0.0"} for r in ("eastus", "southcentralus", "westcentralus")
+            ],
+        }
+    ]
     text = run("plan", quickstart).stdout
     assert text.splitlines()[0].startswith("Target: emulator at https://127.0.0.1:")
     assert "Plan: 3 to add, 0 to change, 0 to replace, 0 to destroy." in text
