@@ -172,6 +172,10 @@ class ResourceKind:
         """The PUT body for an update that clears fields (see `needs_put`)."""
         raise NotImplementedError
 
+    def preparatory_update(self, desired: Any, live: Any) -> Any | None:
+        """A resource to update to first, when Azure accepts this update only in two steps; None: one step."""
+        return None
+
     def depends_on(self, resource: Any) -> tuple[str, ...]:
         """Addresses this resource needs first, besides its parent (e.g. a version's source version)."""
         return ()

@@ -7,6 +7,7 @@ properties), §4.1 (replication), §5.3 (errors). Target regions are a set keyed
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -386,9 +387,8 @@ class ImageVersionKind(ResourceKind):
             "publishingProfile.excludeFromLatest": Field(v.exclude_from_latest, default=False),
             "publishingProfile.endOfLifeDate": Field(aj.format_datetime(v.end_of_life_date)),
             "publishingProfile.replicationMode": Field(v.replication_mode, mutable=False, case_insensitive=True),
-            "safetyProfile.allowDeletionOfReplicatedLocations": Field(
-                v.allow_deletion_of_replicated_locations, mutable=False
-            ),
+            # Updatable: the az CLI recordings show Azure switching it from false to true in place (200).
+            "safetyProfile.allowDeletionOfReplicatedLocations": Field(v.allow_deletion_of_replicated_locations),
             "safetyProfile.blockDeletionBeforeEndOfLife": Field(v.block_deletion_before_end_of_life, default=False),
         }
         # Declared data disks are managed and immutable (adding, removing or re-sourcing one replaces the
@@ -429,7 +429,11 @@ class ImageVersionKind(ResourceKind):
             FieldChange(f"{REGIONS}[{name}]", None, _region_summary(want[name], desired))
             for name in sorted(set(want) - set(have))
         ]
-        allowed = live_version.allow_deletion_of_replicated_locations is True
+        # The flag as it will be when the regions go: apply switches it first when the manifests allow it.
+        allowed = (
+            live_version.allow_deletion_of_replicated_locations is True
+            or desired.allow_deletion_of_replicated_locations is True
+        )
         # The safety profile protects replicated regions only: one that failed or is still replicating can go.
         unreplicated = {r.region for r in live.info.replication if r.state.lower() in ("failed", "replicating")}
         for name in sorted(set(have) - set(want)):
@@ -459,6 +463,19 @@ class ImageVersionKind(ResourceKind):
 
     def extra_creation_changes(self, desired: ImageVersion) -> list[FieldChange]:
         return []
+
+    def preparatory_update(self, desired: ImageVersion, live: ImageVersion) -> ImageVersion | None:
+        """The update to send first when this one removes replicated regions and only the manifests allow it.
+
+        Azure checks `allowDeletionOfReplicatedLocations` as the version has it, so the flag goes in
+        first (with the live regions), and the regions go in the second update.
+        """
+        removing = {r.name for r in live.target_regions} - {r.name for r in desired.target_regions}
+        if not removing or live.allow_deletion_of_replicated_locations is True:
+            return None
+        if desired.allow_deletion_of_replicated_locations is not True:
+            return None
+        return dataclasses.replace(desired, target_regions=live.target_regions)
 
     def health(self, live: LiveResource) -> tuple[Reason, tuple[str, ...]] | None:
         failed = tuple(r.region for r in live.info.replication if r.state.lower() == "failed")
@@ -535,8 +552,12 @@ class ImageVersionKind(ResourceKind):
             "publishingProfile": publishing,
             "storageProfile": _strip_read_only_storage(live_props.get("storageProfile") or {}),
         }
-        if desired.block_deletion_before_end_of_life is not None:
-            properties["safetyProfile"] = {"blockDeletionBeforeEndOfLife": desired.block_deletion_before_end_of_life}
+        safety = {
+            "allowDeletionOfReplicatedLocations": desired.allow_deletion_of_replicated_locations,
+            "blockDeletionBeforeEndOfLife": desired.block_deletion_before_end_of_life,
+        }
+        if any(value is not None for value in safety.values()):
+            properties["safetyProfile"] = {k: v for k, v in safety.items() if v is not None}
         return {"tags": dict(desired.tags), "properties": properties}
 
     # ------------------------------------------------------------------ ARM -> model

@@ -103,5 +103,6 @@ def field_reason_text(reason: FieldReason) -> str:
         case FieldReason.REPLICATED_REGION_REMOVAL:
             return (
                 "the version's safety profile forbids removing replicated regions "
-                "(safetyProfile.allowDeletionOfReplicatedLocations is false)"
+                "(safetyProfile.allowDeletionOfReplicatedLocations is false); set "
+                "safety: {allowDeletionOfReplicatedLocations: true} to remove it in place instead"
             )

@@ -476,3 +476,21 @@ def test_null_and_empty_lists_clear_fields_in_place_and_the_next_plan_is_empty(r
     assert "vCPUs" not in (props.get("recommended") or {}) and props["recommended"]["memory"] == {"min": 4, "max": 32}
     assert "description" not in run.compute().galleries.get(RG, "gal").as_dict()["properties"]
     assert changed(run.plan_json(path)) == {}
+
+
+def test_switching_on_region_removal_and_removing_a_replicated_region_is_done_in_place(run: Cli) -> None:
+    def regions(names: str, allow: str) -> str:
+        return estate(
+            run.workdir, version_yaml(regions=names).replace("allowDeletionOfReplicatedLocations: true", allow)
+        )
+
+    run("apply", "--auto-approve", regions("westeurope, northeurope", "allowDeletionOfReplicatedLocations: false"))
+    path = regions("westeurope", "allowDeletionOfReplicatedLocations: true")
+    version = next(r for r in run.plan_json(path)["resources"] if r["address"] == "gal/ubuntu/1.0.0")
+    assert version["action"] == "update" and version["blocked"] is None
+    result = run("apply", "--auto-approve", path)
+    assert "allowing the removal of replicated regions first" in result.stdout
+    body = read_version(run)
+    assert body["properties"]["safetyProfile"]["allowDeletionOfReplicatedLocations"] is True
+    assert list(regions_of(body)) == ["West Europe"]
+    assert changed(run.plan_json(path)) == {}

@@ -423,3 +423,21 @@ def test_null_for_an_immutable_field_plans_a_replace() -> None:
     desired = desired_state(gallery(), definition(cleared=frozenset({"eula"})))
     change = by_address(diff_states(desired, live), "gal/ubuntu")
     assert change.action is Action.REPLACE and change.reason == Why(Reason.CANNOT_UPDATE, ("eula",))
+
+
+def test_allowing_region_removal_and_removing_a_region_is_one_in_place_update_in_two_steps() -> None:
+    two = (region("westeurope"), region("northeurope"))
+    live_v = version(target_regions=two, allow_deletion_of_replicated_locations=False)
+    wanted = version(allow_deletion_of_replicated_locations=True)
+    live = live_state(as_live(gallery()), as_live(definition()), as_live(live_v))
+    change = by_address(diff_states(desired_state(gallery(), definition(), wanted), live), "gal/ubuntu/1.0.0")
+    assert change.action is Action.UPDATE and change.blocked is None
+    assert sorted(f.path for f in change.changes) == [
+        "publishingProfile.targetRegions[northeurope]",
+        "safetyProfile.allowDeletionOfReplicatedLocations",
+    ]
+    first = k.IMAGE_VERSION.preparatory_update(wanted, live.resources["gal/ubuntu/1.0.0"].resource)
+    assert first is not None and first.allow_deletion_of_replicated_locations is True
+    assert {r.name for r in first.target_regions} == {"westeurope", "northeurope"}
+    # the flag alone (no region removed) is one step
+    assert k.IMAGE_VERSION.preparatory_update(replace(wanted, target_regions=two), live_v) is None
