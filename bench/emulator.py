@@ -43,14 +43,19 @@ class Emulator:
         self.url = ""
         self.ca_path = Path()
         self._proc: subprocess.Popen[bytes] | None = None
-        self._log = tempfile.NamedTemporaryFile(prefix="bench-emulator-", suffix=".log", delete=False)  # noqa: SIM115
+        self._log: Path | None = None
 
     def __enter__(self) -> Emulator:
-        self._proc = subprocess.Popen(
-            self.argv, stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT, env=child_env()
-        )
+        # Output goes to a file, not a pipe nobody drains once the banner is read.
+        fd, name = tempfile.mkstemp(prefix="bench-emulator-", suffix=".log")
+        self._log = log = Path(name)
+        try:
+            self._proc = subprocess.Popen(
+                self.argv, stdin=subprocess.DEVNULL, stdout=fd, stderr=subprocess.STDOUT, env=child_env()
+            )
+        finally:
+            os.close(fd)
         deadline = time.monotonic() + 60
-        log = Path(self._log.name)
         while time.monotonic() < deadline:
             for line in log.read_text(encoding="utf-8", errors="replace").splitlines():
                 if "listening on" in line:
@@ -76,8 +81,8 @@ class Emulator:
             except subprocess.TimeoutExpired:
                 self._proc.kill()
                 self._proc.wait()
-        self._log.close()
-        Path(self._log.name).unlink(missing_ok=True)
+        if self._log is not None:
+            self._log.unlink(missing_ok=True)
 
     @property
     def admin(self) -> Admin:

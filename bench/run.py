@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import shlex
@@ -208,8 +209,6 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     results["seconds"] = round((datetime.datetime.now(datetime.timezone.utc) - started).total_seconds(), 1)
 
     if opts.json is not None:
-        import json
-
         opts.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     load = results["load"]
     print(
@@ -226,7 +225,7 @@ def cli() -> None:
     """Entry point: a scenario that does not do what it measures ends the run with its reason, no traceback."""
     try:
         main()
-    except scenarios.BenchError as err:
+    except (scenarios.BenchError, RuntimeError, OSError) as err:  # RuntimeError: the emulator or its admin API
         sys.exit(f"bench: {err}")
 
 
