@@ -77,6 +77,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     opts = parser.parse_args(argv)
     if opts.runs < 1 or opts.latency_ms < 0 or opts.parallelism < 1 or opts.serial_runs < 0:
         parser.error("--runs and --parallelism must be >= 1, --latency-ms and --serial-runs >= 0")
+    if opts.json is not None and not opts.json.parent.is_dir():  # found now, not after minutes of measuring
+        parser.error(f"--json: directory {opts.json.parent} does not exist")
     return opts
 
 
