@@ -200,6 +200,8 @@ class Executor:
             return await self._follow_replication(step, resource, None)
         for needed in resource.kind.depends_on(resource):
             await self._await_source(step, needed)
+        if step.operation is Operation.CREATE and replicates:
+            await self._await_source_by_id(step, resource)
         if step.operation is Operation.CREATE:
             poller = await ops.create(self.clients, resource, record)
         else:
@@ -286,11 +288,35 @@ class Executor:
                 on_busy = None
             await asyncio.sleep(self.options.progress_interval)
 
+    async def _await_source_by_id(self, step: Step, version: Any) -> None:
+        """The same wait for a source version given by resource id (outside these manifests), as the plan said."""
+        from types import SimpleNamespace
+
+        from azure.mgmt.core.tools import parse_resource_id
+
+        source = version.source
+        if source is None or source.kind is not m.SourceKind.GALLERY_IMAGE_VERSION or source.address or not source.id:
+            return
+        p = parse_resource_id(source.id)
+        if p.get("subscription", "").lower() != version.subscription_id.lower():
+            return  # another subscription: not readable with this target's clients; Azure decides
+        stub = SimpleNamespace(
+            subscription_id=p.get("subscription", ""),
+            resource_group=p.get("resource_group", ""),
+            gallery=p.get("name", ""),
+            definition=p.get("child_name_1", ""),
+            name=p.get("child_name_2", ""),
+        )
+        await self._await_version(step, source.id, stub)
+
     async def _await_source(self, step: Step, address: str) -> None:
         """A version made from another version needs that one to exist and to have finished replicating."""
         source = self.desired.get(m.resource_key(address))
         if source is None or source.kind is not IMAGE_VERSION:
             return
+        await self._await_version(step, address, source)
+
+    async def _await_version(self, step: Step, address: str, source: Any) -> None:
         try:
             status = await asyncio.wait_for(
                 self._settled(source, lambda: self.events.message(step, f"waiting for source {address} to replicate")),

@@ -98,6 +98,11 @@ def plan(
     if out:
         # With --json or --markdown stdout is the document: the hint goes to stderr.
         click.echo(("\n" if not (as_json or markdown) else "") + hint, err=as_json or markdown)
+    if the_plan.refused:
+        fail(
+            f"the plan has {len(the_plan.refused)} problem(s) Azure would refuse (listed above with the manifest "
+            "line of each); fix them: apply writes nothing while they stand"
+        )
     if detailed_exitcode:
         sys.exit(detailed_exit_code(the_plan))
 

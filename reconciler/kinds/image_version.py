@@ -102,6 +102,12 @@ class ImageVersion:
     block_deletion_before_end_of_life: bool | None = None
     tags: m.Tags = ()
     origin: m.Origin | None = field(default=None, compare=False, hash=False, repr=False)
+    property_origins: tuple[tuple[str, m.Origin], ...] = field(default=(), compare=False, hash=False, repr=False)
+    """Where `source`, `dataDisks` and `targetRegions` are written, for plan-time checks of the source."""
+
+    def origin_of(self, prop: str) -> m.Origin | None:
+        """Where a property is written, else where the version is."""
+        return dict(self.property_origins).get(prop, self.origin)
 
     @property
     def kind(self) -> ImageVersionKind:
@@ -371,6 +377,7 @@ class ImageVersionKind(ResourceKind):
             block_deletion_before_end_of_life=safety.get("blockDeletionBeforeEndOfLife"),
             tags=builder.tags(node),
             origin=builder.origin(node),
+            property_origins=builder.property_origins(node, "source", "dataDisks", "targetRegions"),
         )
 
     # ------------------------------------------------------------------ comparison
