@@ -7,7 +7,15 @@ from typing import Any
 
 import click
 
-from reconciler.commands.common import console, fail, load, run_async, shows_user_errors, target_options
+from reconciler.commands.common import (
+    console,
+    fail,
+    load,
+    parse_duration,
+    run_async,
+    shows_user_errors,
+    target_options,
+)
 
 
 async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
@@ -30,6 +38,7 @@ async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
 @click.option("--out", metavar="FILE", help="Save the plan for `reconcile apply FILE`.")
 @click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error.")
 @click.option("--show-unchanged", is_flag=True, help="List resources without changes too.")
+@click.option("--timeout", metavar="DURATION", help="Overall limit, e.g. 10m; the requests still unanswered are named.")
 @shows_user_errors
 def plan(
     paths: tuple[str, ...],
@@ -40,14 +49,16 @@ def plan(
     out: str | None,
     detailed_exitcode: bool,
     show_unchanged: bool,
+    timeout: str | None,
     **target: Any,
 ) -> None:
     """Show what `reconcile apply` would change, without changing anything."""
     if as_json and markdown:
         fail("--json and --markdown are exclusive; choose one output format")
+    limit = parse_duration(timeout, "--timeout")
     loaded = load(paths, **target)
     the_plan, _ = run_async(
-        compute_plan(loaded, allow_replace=allow_replace, prune=prune), loaded.target, "reading live state"
+        compute_plan(loaded, allow_replace=allow_replace, prune=prune), loaded.target, "reading live state", limit
     )
     if out:
         from reconciler.apply.saved_plan import write_plan_file
