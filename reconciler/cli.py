@@ -5,6 +5,8 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import click
@@ -22,8 +24,21 @@ COMMANDS: dict[str, tuple[str, str]] = {
 }
 
 
+USAGE_ERROR = 1
+"""Exit code of a usage error (click's default is 2, which `plan --detailed-exitcode` means "changes")."""
+
+
 class LazyGroup(click.Group):
-    """A click group whose subcommands are imported on first use."""
+    """A click group whose subcommands are imported on first use, and whose usage errors exit USAGE_ERROR."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        with _usage_errors_exit_1():
+            return super().make_context(*args, **kwargs)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        # A subcommand parses its arguments inside the group's invoke: its usage errors pass through here.
+        with _usage_errors_exit_1():
+            return super().invoke(ctx)
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(COMMANDS)
@@ -39,6 +54,15 @@ class LazyGroup(click.Group):
         rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
         with formatter.section("Commands"):
             formatter.write_dl(rows)
+
+
+@contextmanager
+def _usage_errors_exit_1() -> Iterator[None]:
+    try:
+        yield
+    except click.UsageError as err:
+        err.exit_code = USAGE_ERROR
+        raise
 
 
 @click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -58,6 +82,10 @@ def cli(log_level: str) -> None:
     Describe galleries, image definitions and image versions in YAML, review
     `reconcile plan`, converge with `reconcile apply`. Without an Azure
     subscription the target is the embedded local emulator.
+
+    Exit codes: 0 success, 1 error (usage errors included), and for
+    `plan --detailed-exitcode` 2 (changes) or 3 (only blocked changes); see
+    each command's --help.
     """
     configure_logging(log_level)
 

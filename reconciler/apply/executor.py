@@ -360,6 +360,12 @@ class Executor:
             live = self.live.resources[key]
             if replicates:
                 live = await self._drop_failed_regions(step, resource, live, record)
+            first = resource.kind.preparatory_update(resource, live.resource)
+            if first is not None:
+                self.events.message(step, "allowing the removal of replicated regions first")
+                prepared = await self._send(step, record, ops.update(self.clients, first, live, record))
+                await self._await_poller(step, prepared, "the preparatory update")
+                live = await read_version(self.clients, resource) or live
             poller = await self._send(step, record, ops.update(self.clients, resource, live, record))
         if replicates:
             if not self.options.wait:

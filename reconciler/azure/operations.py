@@ -45,23 +45,34 @@ async def create(clients: Clients, resource: Any, record: CallRecord) -> Any:
     """PUT the resource; returns the poller (not yet waited on)."""
     kind = resource.kind
     return await kind.operations(clients.compute).begin_create_or_update(
-        *kind.sdk_names(resource), _stamped(kind.create_body(resource), resource), raw_response_hook=record.hook
+        *kind.sdk_names(resource),
+        _stamped(kind.create_body(resource), resource),
+        raw_response_hook=record.hook,
+        **kind.sdk_options,
     )
 
 
 async def update(clients: Clients, desired: Any, live: LiveResource, record: CallRecord) -> Any:
-    """PATCH the resource with its kind's minimal body; returns the poller."""
+    """PATCH the resource with its kind's minimal body, or PUT it whole when a field must be cleared; the poller."""
     kind = desired.kind
+    group = kind.operations(clients.compute)
+    if kind.needs_put(desired, live.resource):
+        body = kind.put_update_body(desired, live.info.body)
+        return await group.begin_create_or_update(
+            *kind.sdk_names(desired), _stamped(body, desired), raw_response_hook=record.hook, **kind.sdk_options
+        )
     body = kind.patch_body(desired, live.info.body)
-    return await kind.operations(clients.compute).begin_update(
-        *kind.sdk_names(desired), _stamped(body, desired), raw_response_hook=record.hook
+    return await group.begin_update(
+        *kind.sdk_names(desired), _stamped(body, desired), raw_response_hook=record.hook, **kind.sdk_options
     )
 
 
 async def delete(clients: Clients, resource: Any, record: CallRecord) -> Any:
     """DELETE the resource; returns the poller."""
     kind = resource.kind
-    return await kind.operations(clients.compute).begin_delete(*kind.sdk_names(resource), raw_response_hook=record.hook)
+    return await kind.operations(clients.compute).begin_delete(
+        *kind.sdk_names(resource), raw_response_hook=record.hook, **kind.sdk_options
+    )
 
 
 async def create_resource_group(clients: Clients, group: m.ResourceGroup, record: CallRecord) -> None:

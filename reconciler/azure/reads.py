@@ -136,7 +136,8 @@ async def read_live(clients: Clients, desired: m.DesiredState, *, concurrency: i
         # A gallery about to be created: its name must be free in the whole subscription. One list,
         # made only then, so a no-change plan stays at one request per group, gallery and definition.
         ours = {key for key, _ in groups}
-        for body in await collect(clients.compute.galleries.list(), "the gallery list of the subscription"):
+        subscription_galleries = clients.compute.galleries.list(**GALLERY.sdk_options)
+        for body in await collect(subscription_galleries, "the gallery list of the subscription"):
             sub, group = aj.id_parts(body.get("id", ""))
             if (sub, group.lower()) not in ours:
                 elsewhere[body["name"].lower()] = body["id"]

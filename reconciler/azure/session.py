@@ -237,7 +237,14 @@ def open_target(request: TargetRequest, manifest_subscription: str | None) -> Ta
         if subscription and subscription.lower() != server.default_subscription:
             # The embedded emulator is ours: a manifest written for a real subscription runs against it as is.
             server.apply_seed({"subscriptions": [{"id": subscription, "displayName": "from the manifests"}]})
-        return Target(LOCAL, server.url, subscription or server.default_subscription, cloud, str(server.ca_path))
+        return Target(
+            LOCAL,
+            server.url,
+            subscription or server.default_subscription,
+            cloud,
+            str(server.ca_path),
+            state_dir=request.state_dir,
+        )
     if kind == ENDPOINT:
         endpoint = request.endpoint or ""
         if not endpoint.startswith("https://"):

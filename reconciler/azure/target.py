@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 from reconciler.core.target_info import TargetInfo
 from reconciler.errors import UserError
@@ -57,12 +58,26 @@ class Target:
     cloud: Cloud
     ca_bundle: str | None = None
     """CA certificate to trust in addition to nothing else (emulators); None = the system's trust store."""
+    state_dir: str | None = None
+    """The embedded emulator's state directory (kind local only)."""
 
     @property
     def is_emulator(self) -> bool:
         return self.kind in (LOCAL, ENDPOINT)
 
+    @property
+    def identity(self) -> str:
+        """What names this target across runs (a saved plan must be applied where it was made).
+
+        The embedded emulator listens on a new port each run, so it is named by its state directory (the
+        data it serves) as a file: URI; other targets by their endpoint URL.
+        """
+        if self.kind == LOCAL and self.state_dir is not None:
+            return Path(self.state_dir).resolve().as_uri()
+        return self.endpoint
+
     def info(self) -> TargetInfo:
+        """What a plan records about the target; its `endpoint` is the target's `identity`."""
         if self.kind == LOCAL:
             name = "local emulator (embedded; nothing in Azure is touched)"
         elif self.kind == ENDPOINT:
@@ -70,7 +85,7 @@ class Target:
         else:
             name = f"Azure ({self.cloud.name}) subscription {self.subscription_id}"
         return TargetInfo(
-            self.kind, name, self.endpoint, self.subscription_id, self.cloud.name if self.kind == AZURE else None
+            self.kind, name, self.identity, self.subscription_id, self.cloud.name if self.kind == AZURE else None
         )
 
 

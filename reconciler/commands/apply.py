@@ -136,7 +136,19 @@ def apply(
     as_json: bool,
     **target: Any,
 ) -> None:
-    """Converge the target to the manifests, or execute a saved plan (`reconcile apply plan.json`)."""
+    """Converge the target to the manifests, or execute a saved plan (`reconcile apply plan.json`).
+
+    A saved plan is applied to the target it was made for: pass the same target flags as the plan (the
+    hint `reconcile plan --out` prints has them). If anything it touches changed since, nothing is done.
+
+    \b
+    Exit codes:
+      0    every step succeeded, or there was nothing to do (changes that need an
+           opt-in are listed and left alone)
+      1    error: a usage error, a stale saved plan, or any step that failed, was
+           skipped or timed out
+      130  interrupted
+    """
     from reconciler.apply.executor import ExecOptions, summarise
     from reconciler.apply.saved_plan import read_saved_plan
     from reconciler.core.diff import DiffOptions

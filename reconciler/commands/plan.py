@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shlex
 import sys
 from typing import Any
 
@@ -15,6 +17,18 @@ from reconciler.commands.common import (
     run_async,
     shows_user_errors,
     target_options,
+)
+
+NO_CHANGES, CHANGES, ONLY_BLOCKED = 0, 2, 3
+"""`--detailed-exitcode`: no changes; changes apply would make; changes, but every one needs an opt-in."""
+
+TARGET_FLAGS = (
+    ("target", "--target"),
+    ("endpoint", "--endpoint"),
+    ("ca_bundle", "--ca-bundle"),
+    ("subscription", "--subscription"),
+    ("cloud", "--cloud"),
+    ("state_dir", "--state-dir"),
 )
 
 
@@ -36,7 +50,12 @@ async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (schemas/plan.schema.json).")
 @click.option("--markdown", is_flag=True, help="Print the plan as Markdown (pull-request comments, CI summaries).")
 @click.option("--out", metavar="FILE", help="Save the plan for `reconcile apply FILE`.")
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none, 1 on error.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when apply would change something, 3 when every change is "
+    "blocked (needs --allow-replace or --prune), 1 on error.",
+)
 @click.option("--show-unchanged", is_flag=True, help="List resources without changes too.")
 @click.option("--timeout", metavar="DURATION", help="Overall limit, e.g. 10m; the requests still unanswered are named.")
 @shows_user_errors
@@ -52,7 +71,17 @@ def plan(
     timeout: str | None,
     **target: Any,
 ) -> None:
-    """Show what `reconcile apply` would change, without changing anything."""
+    """Show what `reconcile apply` would change, without changing anything.
+
+    \b
+    Exit codes:
+      0    the plan was made (with --detailed-exitcode: and there are no changes)
+      1    error, including a usage error (a wrong or missing argument or flag)
+      2    with --detailed-exitcode: apply would change something
+      3    with --detailed-exitcode: there are changes, but every one is blocked
+           until you opt in (--allow-replace, --prune), so apply would change nothing
+      130  interrupted
+    """
     if as_json and markdown:
         fail("--json and --markdown are exclusive; choose one output format")
     limit = parse_duration(timeout, "--timeout")
@@ -64,6 +93,7 @@ def plan(
         from reconciler.apply.saved_plan import write_plan_file
 
         write_plan_file(the_plan, out)
+        hint = f"Saved the plan to {out}. Apply exactly this plan with: {apply_command(out, target, loaded)}"
     if as_json:
         from reconciler.render.plan_json import render_plan_json
 
@@ -76,7 +106,37 @@ def plan(
         from reconciler.render.text import render_plan
 
         render_plan(the_plan, console(), show_noop=show_unchanged)
-        if out:
-            click.echo(f"\nSaved the plan to {out}. Apply exactly this plan with: reconcile apply {out}")
-    if detailed_exitcode and the_plan.has_changes:
-        sys.exit(2)
+    if out:
+        # With --json or --markdown stdout is the document: the hint goes to stderr.
+        click.echo(("\n" if not (as_json or markdown) else "") + hint, err=as_json or markdown)
+    if detailed_exitcode:
+        sys.exit(detailed_exit_code(the_plan))
+
+
+def detailed_exit_code(the_plan: Any) -> int:
+    """0 no changes, 2 changes apply would make, 3 changes that are all blocked (see --detailed-exitcode)."""
+    if the_plan.actionable():
+        return CHANGES
+    return ONLY_BLOCKED if the_plan.has_changes else NO_CHANGES
+
+
+def apply_command(out: str, target: dict[str, Any], loaded: Any) -> str:
+    """`reconcile apply FILE` with the target flags this plan was made with, so the apply finds the same target.
+
+    Flags given on the command line are repeated; a target chosen through RECONCILE_TARGET or
+    AZURE_SUBSCRIPTION_ID is written as the flag, since the apply may run where those are not set.
+    """
+    ctx = click.get_current_context()
+    words = ["reconcile", "apply", out]
+    for name, flag in TARGET_FLAGS:
+        given = ctx.get_parameter_source(name) is click.core.ParameterSource.COMMANDLINE
+        value = target.get(name)
+        if not given:
+            if name == "target" and os.environ.get("RECONCILE_TARGET") and loaded.target.kind in ("local", "azure"):
+                value = loaded.target.kind
+            elif name == "subscription" and loaded.target.subscription_id == os.environ.get("AZURE_SUBSCRIPTION_ID"):
+                value = loaded.target.subscription_id
+            else:
+                continue
+        words += [flag, str(value)]
+    return shlex.join(words)

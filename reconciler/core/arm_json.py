@@ -47,9 +47,15 @@ class LiveInfo:
         return (self.body.get("tags") or {}).get(m.DIGEST_TAG)
 
     @property
-    def owned(self) -> bool:
+    def owner(self) -> str | None:
+        """The estate the ownership tag names; None when the resource carries none (made by hand or another tool)."""
         tags = self.body.get("tags") or {}
-        return tags.get(m.OWNERSHIP_TAG[0]) == m.OWNERSHIP_TAG[1]
+        value = tags.get(m.OWNERSHIP_TAG_NAME)
+        return value if isinstance(value, str) and value else None
+
+    def owned_by(self, estate: str) -> bool:
+        """True when the planning estate owns the resource (estate ids compare without case)."""
+        return (self.owner or "").lower() == estate.lower()
 
 
 # ---------------------------------------------------------------- parsing helpers

@@ -17,7 +17,7 @@ from reconciler.core.digest import managed_digest
 from reconciler.core.keyed import explain
 from reconciler.core.live_state import LiveResource, LiveState
 from reconciler.core.reasons import Blocker, Note, Reason, Why
-from reconciler.kinds import GALLERY, IMAGE_DEFINITION, comparable
+from reconciler.kinds import GALLERY, IMAGE_DEFINITION, IMAGE_VERSION
 from reconciler.kinds import resource_group as rg
 
 
@@ -42,12 +42,11 @@ def _field_changes(desired: Any, live: LiveResource) -> list[FieldChange]:
             continue
         live_field = have.get(path)
         before, after = (live_field.effective if live_field else None), spec.effective
-        folded_before, folded_after = (
-            comparable(before, spec.case_insensitive),
-            comparable(after, spec.case_insensitive),
-        )
+        folded_before, folded_after = spec.folded(before), spec.folded(after)
         if folded_before == folded_after:
             continue
+        if after is None and spec.empty is not None:
+            after = spec.empty  # clearing a list shows as [] (what is sent), not as absent
         reason = None if spec.mutable else spec.reason
         # A structured value names the sub-paths that changed instead of repeating both whole values.
         for sub, b, a in explain(path, before, after, folded_before, folded_after):
@@ -138,8 +137,16 @@ def _compare(desired: Any, live: LiveResource | None, options: DiffOptions) -> R
     return ResourceChange(desired.address, kind, Action.NOOP, desired.id, fingerprint=live.info.fingerprint)
 
 
+def _ownership_notes(item: LiveResource, estate: str) -> tuple[Why[Note], ...]:
+    if item.info.owned_by(estate):
+        return ()
+    if item.info.owner is not None:
+        return (Why(Note.OWNED_BY_OTHER_ESTATE, (item.info.owner,)),)
+    return (Why(Note.NOT_CREATED_BY_TOOL),)
+
+
 def _cascade(
-    changes: dict[str, ResourceChange], desired: dict[str, Any], live: LiveState, options: DiffOptions
+    changes: dict[str, ResourceChange], desired: dict[str, Any], live: LiveState, options: DiffOptions, estate: str
 ) -> None:
     """A replaced parent takes its live children with it: desired ones are replaced, the rest deleted."""
     for key in sorted(changes, key=lambda k: k.count("/")):
@@ -168,7 +175,7 @@ def _cascade(
                     reason=why,
                     blocked=None if options.allow_replace else Why(Blocker.NEEDS_ALLOW_REPLACE_TO_DELETE),
                     fingerprint=child.info.fingerprint,
-                    notes=() if child.info.owned else (Why(Note.NOT_CREATED_BY_TOOL),),
+                    notes=_ownership_notes(child, estate),
                 )
 
 
@@ -202,6 +209,22 @@ def _refuse_collisions(changes: dict[str, ResourceChange], desired: dict[str, An
             changes[key] = replace(change, blocked=blocker)
 
 
+def _refuse_other_estates(changes: dict[str, ResourceChange], live: LiveState, estate: str) -> None:
+    """A resource another named estate owns is not taken over silently: its changes are blocked.
+
+    Resources of the default estate (tagged before estates existed) move to a named estate as an ordinary
+    tag update, shown in the plan.
+    """
+    for key, change in changes.items():
+        item = live.resources.get(key)
+        if item is None or change.action is Action.NOOP or change.blocked:
+            continue
+        owner = item.info.owner
+        if owner is None or item.info.owned_by(estate) or owner.lower() == m.DEFAULT_ESTATE:
+            continue
+        changes[key] = replace(change, blocked=Why(Blocker.OWNED_BY_OTHER_ESTATE, (owner,)))
+
+
 def _hold_children_of_blocked_replacements(changes: dict[str, ResourceChange]) -> None:
     """A create or update below a parent whose replacement (or creation) is blocked cannot go ahead: hold it too."""
     blocked_parents = {key for key, c in changes.items() if c.action in (Action.REPLACE, Action.CREATE) and c.blocked}
@@ -221,17 +244,19 @@ def _deletions(
     options: DiffOptions,
     changes: dict[str, ResourceChange],
     listed: frozenset[str],
+    estate: str,
 ) -> None:
-    """Live resources the manifests no longer mention are pruned if owned (or explicitly listed); others stay."""
+    """Live resources these manifests do not mention are pruned if their estate owns them (or they are unowned
+    and explicitly listed); resources of other estates and unowned ones stay."""
 
     def deletable(item: LiveResource) -> bool:
-        return item.info.owned or m.resource_key(item.address) in listed
+        return item.info.owned_by(estate) or (item.info.owner is None and m.resource_key(item.address) in listed)
 
     for key, item in sorted(live.resources.items()):
         if key in desired or key in changes or not deletable(item):
             continue
         unmanaged = tuple(sorted(c.address for c in live.descendants(item.address) if not deletable(c)))
-        notes: list[Why[Note]] = [] if item.info.owned else [Why(Note.LISTED_IN_PRUNE_UNMANAGED)]
+        notes: list[Why[Note]] = [] if item.info.owned_by(estate) else [Why(Note.LISTED_IN_PRUNE_UNMANAGED)]
         blocked = None if options.prune else Why(Blocker.NEEDS_PRUNE)
         if unmanaged:
             notes.append(Why(Note.UNMANAGED_CHILDREN, unmanaged))
@@ -255,11 +280,20 @@ def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions |
     options = (options or DiffOptions()).widened_by(desired.policy)
     wanted = desired.by_key()
     changes = {key: _compare(res, live.resources.get(key), options) for key, res in wanted.items()}
-    _cascade(changes, wanted, live, options)
+    estate = desired.policy.estate
+    _cascade(changes, wanted, live, options, estate)
     _refuse_collisions(changes, wanted, live)
+    _refuse_other_estates(changes, live, estate)
     _hold_children_of_blocked_replacements(changes)
-    _deletions(wanted, live, options, changes, frozenset(m.resource_key(a) for a in desired.policy.prune_unmanaged))
+    listed = frozenset(m.resource_key(a) for a in desired.policy.prune_unmanaged)
+    _deletions(wanted, live, options, changes, listed, estate)
     from reconciler.kinds import BY_NAME
 
-    ordered = sorted(changes.values(), key=lambda c: (BY_NAME[c.kind].depth, c.address.lower()))
+    ordered = sorted(changes.values(), key=lambda c: _plan_order(c, BY_NAME[c.kind].depth))
     return rg.planned_creates(desired, live.resource_groups) + ordered
+
+
+def _plan_order(change: ResourceChange, depth: int) -> tuple[Any, ...]:
+    """Kind by kind; within a kind by parent address, then by name, version names numerically (9.0.0 < 10.0.0)."""
+    parent, _, name = change.address.lower().rpartition("/")
+    return (depth, parent, m.version_key(name) if change.kind == IMAGE_VERSION.name else (name,))

@@ -22,8 +22,19 @@ if TYPE_CHECKING:
 Tags = tuple[tuple[str, str], ...]
 """Tags as sorted (name, value) pairs, so the model stays hashable and order-free."""
 
-OWNERSHIP_TAG = ("gallery-reconciler", "managed")
-"""Marks resources this tool created or adopted; only these are ever pruned."""
+OWNERSHIP_TAG_NAME = "gallery-reconciler"
+"""The tag that marks resources this tool created or adopted; its value names the estate that owns them."""
+
+DEFAULT_ESTATE = "managed"
+"""The estate of manifests that name none (`settings.estate`); also what every version before estates wrote."""
+
+OWNERSHIP_TAG = (OWNERSHIP_TAG_NAME, DEFAULT_ESTATE)
+"""The ownership tag of the default estate. Only resources owned by the planning estate are ever pruned."""
+
+
+def ownership_tag(estate: str) -> tuple[str, str]:
+    """The (name, value) ownership tag of an estate."""
+    return (OWNERSHIP_TAG_NAME, estate)
 
 DIGEST_TAG = "gallery-reconciler-digest"
 """Digest of the managed fields as last applied: lets a plan tell drift (Azure changed) from a manifest edit.
@@ -164,6 +175,9 @@ class Policy:
     prune: bool = False
     prune_unmanaged: tuple[str, ...] = ()
     """Addresses of resources without the ownership tag that pruning may still delete (explicit opt-in)."""
+    estate: str = DEFAULT_ESTATE
+    """The estate these manifests are (`settings.estate`): only its resources are pruned, like kubectl's applyset.
+    Two manifest trees sharing a resource group with different estates never prune each other."""
 
 
 @dataclass(frozen=True)

@@ -97,7 +97,7 @@ class Plan:
         return cls(
             target=TargetInfo.from_json(data["target"]),
             changes=tuple(ResourceChange.from_json(c) for c in data["resources"]),
-            latest=tuple(LatestChange(**lc) for lc in data.get("latest", [])),
+            latest=tuple(LatestChange.from_json(lc) for lc in data.get("latest", [])),
             options=DiffOptions(allow_replace=bool(opts.get("allowReplace")), prune=bool(opts.get("prune"))),
             manifest_paths=tuple(data["manifests"]["paths"]),
             manifest_digest=data["manifests"]["digest"],

@@ -46,12 +46,16 @@ class Blocker(str, enum.Enum):
     """subjects: the parent's address."""
     PARENT_CREATE_BLOCKED = "parent-create-blocked"
     """subjects: the parent's address."""
+    OWNED_BY_OTHER_ESTATE = "owned-by-other-estate"
+    """subjects: the estate that owns the resource."""
 
 
 class Note(str, enum.Enum):
     """Facts a reviewer should see next to a change."""
 
     NOT_CREATED_BY_TOOL = "not-created-by-tool"
+    OWNED_BY_OTHER_ESTATE = "owned-by-other-estate"
+    """subjects: the estate that owns the resource."""
     LISTED_IN_PRUNE_UNMANAGED = "listed-in-prune-unmanaged"
     UNMANAGED_CHILDREN = "unmanaged-children"
     """subjects: addresses of the children not created by this tool."""

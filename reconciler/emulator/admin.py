@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict
 
-from . import seed
+from . import seed, versions
 from .backend import Backend
 from .common import Request, Response
 from .errors import ArmError
@@ -82,6 +82,15 @@ def handle(backend: Backend, req: Request) -> Response:
         except seed.SeedError as err:
             raise ArmError(400, "InvalidSeed", str(err)) from None
         return Response(200, {"created": created})
+    if path == "/_emulator/published-date" and method == "POST":
+        doc = _json(req)
+        if (
+            not isinstance(doc, dict)
+            or not isinstance(doc.get("id"), str)
+            or not isinstance(doc.get("publishedDate"), str)
+        ):
+            raise ArmError(400, "InvalidRequestContent", 'Send {"id": "<version id>", "publishedDate": "<ISO 8601>"}.')
+        return Response(200, versions.set_published_date(backend, doc["id"], doc["publishedDate"]))
     if path == "/_emulator/config" and method in ("GET", "POST"):
         return _config(backend, req)
     if path == "/_emulator/state" and method == "GET":

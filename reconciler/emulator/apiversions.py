@@ -6,10 +6,15 @@ import re
 
 from .errors import ArmError
 
-# Stable GalleryRP versions (API-FACTS §0); the live service listed 2018-06-01 … 2023-07-03 in 2024.
+# The versions a live ARM error listed for `galleries` in 2024 (API-FACTS §0, flatcar/mantle PR #520:
+# 2018-06-01 … 2023-07-03, with 2021-03-01), plus the stable GalleryRP versions published since.
 GALLERY_API_VERSIONS = (
+    "2018-06-01",
+    "2019-03-01",
+    "2019-07-01",
     "2019-12-01",
     "2020-09-30",
+    "2021-03-01",
     "2021-07-01",
     "2021-10-01",
     "2022-01-03",

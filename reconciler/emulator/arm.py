@@ -93,6 +93,7 @@ def subscription_get(ctx: Ctx) -> Response:
 
 
 def locations(ctx: Ctx) -> Response:
+    """The subscription's regions: the emulator's table, canary (EUAP) regions included."""
     from . import regions
 
     apiversions.check_any(ctx.req.api_version, "locations")
@@ -104,6 +105,7 @@ def locations(ctx: Ctx) -> Response:
             "displayName": regions.display(r),
             "regionalDisplayName": regions.display(r),
             "type": "Region",
+            "metadata": {"regionType": "Physical"},
         }
         for r in regions.all_regions()
     ]

@@ -138,7 +138,8 @@ def store_resource(
     from .store import Record
 
     body: dict[str, Any] = {"id": rid, "name": name, "type": rtype, "location": location}
-    if tags:
+    # An empty map is echoed as sent; only a body without `tags` has none (recordings/azure-cli/*: "tags": {}).
+    if tags is not None:
         body["tags"] = tags
     body["properties"] = props
     rec = Record(rid, kind, parent_id, ctx.params["sub"], name, body, meta)

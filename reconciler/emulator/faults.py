@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from .common import Response
+from .corruption import RuleError, parse_rule
 from .errors import ArmError
 
 # API-FACTS §8.1: ARM's regional token buckets per subscription: (bucket size, refill per second).
@@ -40,6 +41,9 @@ class FaultConfig:
     retryAfter: int = 1
     match: str | None = None
     seed: int | None = None
+    corrupt: list[dict[str, Any]] = field(default_factory=list)
+    """Response corruption rules (`corruption.parse_rule`), each with its own `match` and `count`; a rule
+    whose count runs out is removed. The global `match` does not apply to them."""
 
 
 def op_class(method: str) -> str:
@@ -90,6 +94,8 @@ class Faults:
         self._rng = random.Random()
         self._match: re.Pattern[str] | None = None
         self._buckets: dict[tuple[str, str], list[float]] = {}
+        # the token buckets' clock; tests freeze it to drain a bucket without racing the refill
+        self.clock = time.monotonic
 
     @property
     def active(self) -> bool:
@@ -128,6 +134,21 @@ class Faults:
             self.cfg = FaultConfig()
             self._match = None
             self._buckets.clear()
+
+    def corruptions(self, method: str, path: str) -> list[dict[str, Any]]:
+        """The corruption rules for one ARM request, in order; counts are used up as they apply."""
+        if not self.cfg.corrupt:
+            return []
+        target = f"{method} {path}"
+        with self._lock:
+            chosen: list[dict[str, Any]] = []
+            for rule in self.cfg.corrupt:
+                if rule["match"] is None or re.search(rule["match"], target):
+                    chosen.append(dict(rule))
+                    if rule["count"] is not None:
+                        rule["count"] -= 1
+            self.cfg.corrupt = [r for r in self.cfg.corrupt if r["count"] is None or r["count"] > 0]
+            return chosen
 
     def fail_regions(self) -> set[str]:
         from . import regions
@@ -179,7 +200,7 @@ class Faults:
 
     def _take_token(self, sub: str, klass: str) -> tuple[ArmError | None, dict[str, str]]:
         size, rate = BUCKETS[klass]
-        now = time.monotonic()
+        now = self.clock()
         bucket = self._buckets.setdefault((sub, klass), [float(size), now])
         bucket[0] = min(size, bucket[0] + (now - bucket[1]) * rate)
         bucket[1] = now
@@ -217,6 +238,12 @@ def _coerce(key: str, value: Any) -> Any:
             return None if value is None else str(value)
         if key == "seed":
             return None if value is None else int(value)
+        if key == "corrupt":
+            if not isinstance(value, list):
+                raise RuleError("corrupt must be a list of rules")
+            return [parse_rule(rule) for rule in value]
+    except RuleError as err:
+        raise ArmError(400, "InvalidParameter", f"Invalid fault setting 'corrupt': {err}", key) from None
     except (TypeError, ValueError, re.error):
         raise ArmError(400, "InvalidParameter", f"Invalid value {value!r} for fault setting '{key}'.", key) from None
     return value

@@ -5,7 +5,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import apiversions, lro, rules
+from . import apiversions, lro, rules, shapes
 from .common import Ctx, Response, check_location, deep_merge, page, store_resource
 from .errors import ArmError, cannot_delete, parent_not_found, resource_not_found
 from .store import Record
@@ -29,24 +29,50 @@ IMAGE_IMMUTABLE = (
 )
 
 
-def render(rec: Record, state: str | None = None) -> dict[str, Any]:
+# SecurityType values as the service spells them; a request's spelling is echoed in this case ("ConfidentialVm"
+# -> "ConfidentialVM" in recordings/azure-cli/test_create_image_version_with_region_cvm_encryption.yaml).
+SECURITY_TYPES = (
+    "Standard",
+    "TrustedLaunch",
+    "TrustedLaunchSupported",
+    "ConfidentialVM",
+    "ConfidentialVmSupported",
+    "TrustedLaunchAndConfidentialVmSupported",
+)
+
+
+def render(rec: Record, api: str, state: str | None = None) -> dict[str, Any]:
+    """The body Azure answers with at `api`: the stored one, its provisioning state, fields `api` knows."""
     body = copy.deepcopy(rec.body)
     body.setdefault("properties", {})["provisioningState"] = state or "Succeeded"
-    return body
+    return shapes.fit(rec.kind, body, api)
 
 
-def _read_body(ctx: Ctx, name: str, prefix: str, definition: str) -> dict[str, Any]:
+def _read_body(ctx: Ctx, name: str, prefix: str, definition: str, kind: str, api: str) -> dict[str, Any]:
     raw = ctx.req.json()
     if isinstance(raw, dict):
         rules.check_body_name(raw, name, prefix)
-    return clean_body(raw, definition, prefix)
+    return shapes.fit(kind, clean_body(raw, definition, prefix), api)
 
 
-def _listing(ctx: Ctx, rows: list[Record]) -> Response:
+def _listing(ctx: Ctx, rows: list[Record], api: str, upper_group: bool = False) -> Response:
     size = ctx.backend.config.page_size
     more = len(rows) > size
     rows = rows[:size]
-    return page(ctx, [render(r) for r in rows], more, rows[-1].key if rows else "")
+    items = [render(r, api) for r in rows]
+    if upper_group:
+        for item in items:
+            item["id"] = _upper_group(item["id"])
+    return page(ctx, items, more, rows[-1].key if rows else "")
+
+
+def _upper_group(rid: str) -> str:
+    """Gallery lists name the resource group upper-cased in ids, as Compute lists do (the gallery list of
+    recordings/azure-cli/test_gallery_e2e.yaml: `resourceGroups/CLITEST.RG…` where the GET says `clitest.rg…`)."""
+    parts = rid.split("/")
+    if len(parts) > 4 and parts[3].lower() == "resourcegroups":
+        parts[4] = parts[4].upper()
+    return "/".join(parts)
 
 
 # --- galleries -------------------------------------------------------------------------------------------------
@@ -57,20 +83,20 @@ def _gallery_id(rg: Record, name: str) -> str:
 
 
 def gallery_get(ctx: Ctx) -> Response:
-    apiversions.check_gallery(ctx.req.api_version, "galleries")
+    api = apiversions.check_gallery(ctx.req.api_version, "galleries")
     p = ctx.params
     rg = ctx.backend.resource_group(p["sub"], p["rg"])
     rec = ctx.backend.store.get(_gallery_id(rg, p["gallery"]))
     if rec is None:
         raise resource_not_found(GALLERY_TYPE, p["gallery"], p["rg"])
-    return Response(200, render(rec))
+    return Response(200, render(rec, api))
 
 
 def gallery_put(ctx: Ctx, patch: bool = False) -> Response:
-    apiversions.check_gallery(ctx.req.api_version, "galleries")
+    api = apiversions.check_gallery(ctx.req.api_version, "galleries")
     p = ctx.params
     rules.check_gallery_name(p["gallery"])
-    clean = _read_body(ctx, p["gallery"], "gallery", "GalleryUpdate" if patch else "Gallery")
+    clean = _read_body(ctx, p["gallery"], "gallery", "GalleryUpdate" if patch else "Gallery", "gallery", api)
     b = ctx.backend
     with b.store.transaction():
         rg = b.resource_group(p["sub"], p["rg"])
@@ -105,7 +131,7 @@ def gallery_put(ctx: Ctx, patch: bool = False) -> Response:
         rec = store_resource(ctx, rid, "gallery", GALLERY_TYPE, rg.id, name, location, tags, props, meta)
         op = lro.start(ctx, rid, ctx.now)
     status, state = (200, "Succeeded") if patch else ((200, "Updating") if old else (201, "Creating"))
-    return Response(status, render(rec, state), lro.headers(ctx, op, location, in_progress=False))
+    return Response(status, render(rec, api, state), lro.headers(ctx, op, location, in_progress=False))
 
 
 def gallery_patch(ctx: Ctx) -> Response:
@@ -129,20 +155,22 @@ def gallery_delete(ctx: Ctx) -> Response:
 
 
 def gallery_list_by_rg(ctx: Ctx) -> Response:
-    apiversions.check_gallery(ctx.req.api_version, "galleries")
+    api = apiversions.check_gallery(ctx.req.api_version, "galleries")
     p = ctx.params
     rg = ctx.backend.resource_group(p["sub"], p["rg"])
     size = ctx.backend.config.page_size
-    return _listing(ctx, ctx.backend.store.children(rg.id, "gallery", ctx.req.query.get("$skiptoken", ""), size + 1))
+    rows = ctx.backend.store.children(rg.id, "gallery", ctx.req.query.get("$skiptoken", ""), size + 1)
+    return _listing(ctx, rows, api, upper_group=True)
 
 
 def gallery_list(ctx: Ctx) -> Response:
-    apiversions.check_gallery(ctx.req.api_version, "galleries")
+    api = apiversions.check_gallery(ctx.req.api_version, "galleries")
     sub = ctx.params["sub"]
     ctx.backend.subscription(sub)
     size = ctx.backend.config.page_size
     rows = ctx.backend.store.in_subscription(sub, "gallery", ctx.req.query.get("$skiptoken", ""), size + 1)
-    return _listing(ctx, rows)
+    # The subscription-wide list's spelling of groups was not recorded; it keeps them as created.
+    return _listing(ctx, rows, api)
 
 
 def _check_empty(ctx: Ctx, rid: str) -> None:
@@ -176,21 +204,21 @@ def _parent_gallery(ctx: Ctx) -> Record:
 
 
 def image_get(ctx: Ctx) -> Response:
-    apiversions.check_gallery(ctx.req.api_version, "galleries/images")
+    api = apiversions.check_gallery(ctx.req.api_version, "galleries/images")
     p = ctx.params
     gallery = _parent_gallery(ctx)
     rec = ctx.backend.store.get(f"{gallery.id}/images/{p['image']}")
     if rec is None:
         raise resource_not_found(IMAGE_TYPE, f"{p['gallery']}/{p['image']}", p["rg"])
-    return Response(200, render(rec))
+    return Response(200, render(rec, api))
 
 
 def image_list(ctx: Ctx) -> Response:
-    apiversions.check_gallery(ctx.req.api_version, "galleries/images")
+    api = apiversions.check_gallery(ctx.req.api_version, "galleries/images")
     gallery = _parent_gallery(ctx)
     size = ctx.backend.config.page_size
     rows = ctx.backend.store.children(gallery.id, "galleryImage", ctx.req.query.get("$skiptoken", ""), size + 1)
-    return _listing(ctx, rows)
+    return _listing(ctx, rows, api)
 
 
 def _image_defaults(props: dict[str, Any], api: str) -> None:
@@ -213,7 +241,8 @@ def image_put(ctx: Ctx, patch: bool = False) -> Response:
     api = apiversions.check_gallery(ctx.req.api_version, "galleries/images")
     p = ctx.params
     rules.check_image_name(p["image"])
-    clean = _read_body(ctx, p["image"], "galleryImage", "GalleryImageUpdate" if patch else "GalleryImage")
+    definition = "GalleryImageUpdate" if patch else "GalleryImage"
+    clean = _read_body(ctx, p["image"], "galleryImage", definition, "galleryImage", api)
     b = ctx.backend
     with b.store.transaction():
         gallery = _parent_gallery(ctx)
@@ -250,7 +279,12 @@ def image_put(ctx: Ctx, patch: bool = False) -> Response:
             name, location = p["image"], check_location(clean["location"], IMAGE_TYPE)
             props, tags = dict(new_props), clean.get("tags")
             _image_defaults(props, api)
+        # write-only, and empty collections are not echoed (API-FACTS §12)
         props.pop("allowUpdateImage", None)
+        for key in ("features", "disallowed"):
+            if props.get(key) in ([], {}):
+                props.pop(key)
+        _canonical_features(props)
         rules.check_identifier(props.get("identifier", {}))
         if "endOfLifeDate" in new_props:
             rules.check_future(new_props["endOfLifeDate"], "galleryImage.properties.endOfLifeDate", ctx.now)
@@ -260,7 +294,14 @@ def image_put(ctx: Ctx, patch: bool = False) -> Response:
         rec = store_resource(ctx, rid, "galleryImage", IMAGE_TYPE, gallery.id, name, location, tags, props, meta)
         op = lro.start(ctx, rid, ctx.now)
     status, state = (200, "Updating") if (old or patch) else (201, "Creating")
-    return Response(status, render(rec, state), lro.headers(ctx, op, location, in_progress=False))
+    return Response(status, render(rec, api, state), lro.headers(ctx, op, location, in_progress=False))
+
+
+def _canonical_features(props: dict[str, Any]) -> None:
+    canonical = {v.lower(): v for v in SECURITY_TYPES}
+    for feature in props.get("features", []):
+        if str(feature.get("name", "")).lower() == "securitytype" and isinstance(feature.get("value"), str):
+            feature["value"] = canonical.get(feature["value"].lower(), feature["value"])
 
 
 # Properties a PUT keeps when it leaves them out: immutable or server-defaulted, so omission is not a change.

@@ -19,9 +19,13 @@ def schedule(
     now: float,
     seconds: float,
     failing: set[str],
+    error: dict[str, str] | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Plan replication of `targets` (folded names, in order): completed or running regions are kept,
     new and previously failed regions are queued after the last running one.
+
+    :param failing: regions whose new replication ends Failed (fault injection).
+    :param error: when given, every newly queued region fails with this error (a source the service cannot copy).
     """
     plan: dict[str, dict[str, Any]] = {}
     for region in targets:
@@ -31,7 +35,10 @@ def schedule(
     cursor = max([now, *(s["end"] for s in plan.values())])
     for region in targets:
         if region not in plan:
-            plan[region] = {"start": cursor, "end": cursor + seconds, "fail": region in failing}
+            slot: dict[str, Any] = {"start": cursor, "end": cursor + seconds, "fail": region in failing}
+            if error is not None:
+                slot.update(fail=True, error=error)
+            plan[region] = slot
             cursor += seconds
     return {region: plan[region] for region in targets}
 
@@ -55,10 +62,14 @@ def finished_at(plan: dict[str, dict[str, Any]]) -> float:
     return max((slot["end"] for slot in plan.values()), default=0.0)
 
 
+def _error(region: str, slot: dict[str, Any]) -> dict[str, str]:
+    return slot.get("error") or {"code": FAILED_CODE, "message": f"Replication job not completed at region: {region}"}
+
+
 def first_failure(plan: dict[str, dict[str, Any]]) -> dict[str, str] | None:
     for region, slot in plan.items():
         if slot["fail"]:
-            return {"code": FAILED_CODE, "message": f"Replication job not completed at region: {region}"}
+            return _error(region, slot)
     return None
 
 
@@ -67,7 +78,7 @@ def status(plan: dict[str, dict[str, Any]], now: float) -> dict[str, Any]:
     summary = []
     for region, slot in plan.items():
         state, progress = region_state(slot, now)
-        details = f"Replication job not completed at region: {region}" if state == "Failed" else ""
+        details = _error(region, slot)["message"] if state == "Failed" else ""
         summary.append({"region": regions.display(region), "state": state, "details": details, "progress": progress})
     states = {s["state"] for s in summary}
     aggregated = "InProgress" if "Replicating" in states else ("Failed" if "Failed" in states else "Completed")

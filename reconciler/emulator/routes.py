@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from . import arm, galleries, lro, sources, versions
+from . import arm, galleries, lro, resources, sources, versions
 from .common import Ctx, Response
 
 SUB = r"/subscriptions/(?P<sub>[^/]+)"
@@ -48,11 +48,25 @@ ROUTES: list[Route] = [
     _r("GET", RG, "ResourceGroups_Get", arm.rg_get),
     _r("HEAD", RG, "ResourceGroups_CheckExistence", arm.rg_head),
     _r("DELETE", RG, "ResourceGroups_Delete", arm.rg_delete),
+    _r("GET", SUB + r"/resources", "Resources_List", resources.list_in_subscription),
+    _r("GET", RG + r"/resources", "Resources_ListByResourceGroup", resources.list_in_group),
     _r(
         "GET",
         SUB + r"/providers/microsoft\.compute/locations/(?P<loc>[^/]+)/capsoperations/(?P<op>[^/]+)",
         "AsyncOperation_Get",
         lro.get_status,
+    ),
+    _r(
+        "GET",
+        SUB + r"/providers/microsoft\.compute/locations/(?P<loc>[^/]+)/diskoperations/(?P<op>[^/]+)",
+        "DiskOperation_Get",
+        lro.get_status,
+    ),
+    _r(
+        "GET",
+        SUB + r"/providers/microsoft\.storage/locations/(?P<loc>[^/]+)/asyncoperations/(?P<op>[^/]+)",
+        "StorageAsyncOperation_Get",
+        lro.get_storage_status,
     ),
     _r("GET", SUB + r"/providers/microsoft\.compute/galleries", "Galleries_List", galleries.gallery_list),
     _r(

@@ -18,7 +18,8 @@ SOURCE_SECTIONS = {
     "disks": "disks",
     "storageAccounts": "storageaccounts",
 }
-_SOURCE_FIELDS = ("osType", "osState", "hyperVGeneration", "diskSizeGB")
+# Flat seed spellings; sources.put_source nests them as ARM does (a VM's or image's under storageProfile.osDisk).
+_SOURCE_FIELDS = ("osType", "osState", "hyperVGeneration", "diskSizeGB", "hostCaching", "dataDisks", "imageReference")
 SECTIONS = ("subscriptions", "resourceGroups", *SOURCE_SECTIONS)
 
 

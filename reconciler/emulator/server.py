@@ -5,36 +5,29 @@ from __future__ import annotations
 import contextlib
 import email.utils
 import ipaddress
-import json
 import logging
 import socket
 import ssl
 import tempfile
 import threading
+import time
 import uuid
-from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from . import corruption
 from . import seed as seeding
 from .app import App
 from .backend import DEFAULT_SUBSCRIPTION, Backend, Config
 from .certs import ensure_certificates, server_context
-from .common import JSON_TYPE, Request, Response
+from .common import Request, Response
 from .store import Store
 
 log = logging.getLogger(__name__)
 DEMO_SEED = Path(__file__).parent / "data" / "demo-seed.yaml"
 STATE_FILE = "state.sqlite"
-
-
-def _reason(status: int) -> str:
-    try:
-        return HTTPStatus(status).phrase
-    except ValueError:
-        return "Unknown"
 
 
 def _parse_query(raw: str) -> dict[str, str]:
@@ -85,28 +78,61 @@ class _Handler(BaseHTTPRequestHandler):
             with contextlib.suppress(OSError):
                 self.connection.shutdown(socket.SHUT_RDWR)
             return
-        self._write(resp)
+        admin = req.path.startswith("/_emulator")
+        rules = [] if admin else self.server.app.backend.faults.corruptions(self.command, req.path)
+        self._send(corruption.render(resp.status, resp.body, resp.headers, rules, f"https://{req.host}{self.path}"))
 
-    def _write(self, resp: Response) -> None:
-        body = b"" if resp.body is None else json.dumps(resp.body).encode()
-        rid = str(uuid.uuid4())
+    def _send(self, wire: corruption.Wire) -> None:
+        if wire.hold is not None:
+            self._hold(wire.hold)
+            return
         lines = [
-            f"HTTP/1.1 {resp.status} {_reason(resp.status)}",
+            f"HTTP/1.1 {wire.status} {wire.reason}",
             f"Date: {email.utils.formatdate(usegmt=True)}",
             f"Server: {self.server_version}",
-            "Cache-Control: no-cache",
-            f"x-ms-request-id: {rid}",
-            f"x-ms-correlation-request-id: {rid}",
         ]
-        if body:
-            lines.append(f"Content-Type: {JSON_TYPE}")
-        lines.append(f"Content-Length: {len(body)}")
-        lines += [f"{k}: {v}" for k, v in resp.headers.items()]
+        if wire.arm_headers:
+            rid = str(uuid.uuid4())
+            lines += ["Cache-Control: no-cache", f"x-ms-request-id: {rid}", f"x-ms-correlation-request-id: {rid}"]
+        if wire.body and wire.content_type:
+            lines.append(f"Content-Type: {wire.content_type}")
+        lines.append(f"Content-Length: {len(wire.body) if wire.declared_length is None else wire.declared_length}")
+        lines += [f"{k}: {v}" for k, v in wire.headers.items()]
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
-        if self.command == "HEAD":
-            body = b""
-        # One write per response: with Nagle off, a split header/body write costs a round trip.
-        self.wfile.write(head + body)
+        body = b"" if self.command == "HEAD" else wire.body
+        if wire.byte_delay:
+            if not wire.slow_head:
+                self.wfile.write(head)
+            self._trickle((head if wire.slow_head else b"") + body, wire.byte_delay)
+        else:
+            # One write per response: with Nagle off, a split header/body write costs a round trip.
+            self.wfile.write(head + body)
+        if wire.declared_length is not None and wire.declared_length != len(body):
+            self.close_connection = True  # the announced length is never reached: end the connection
+            with contextlib.suppress(OSError):
+                self.connection.shutdown(socket.SHUT_RDWR)
+
+    def _trickle(self, data: bytes, delay: float) -> None:
+        """Send `data` one byte at a time, `delay` seconds apart, until done, the client leaves or we stop."""
+        for index in range(len(data)):
+            if index and self.server.stopping.wait(delay):
+                self.close_connection = True
+                return
+            self.wfile.write(data[index : index + 1])
+
+    def _hold(self, seconds: float) -> None:
+        """Answer nothing: keep the connection open until the client closes it, we stop, or `seconds` pass."""
+        self.close_connection = True
+        deadline = time.monotonic() + seconds
+        self.connection.settimeout(0.2)
+        while not self.server.stopping.is_set() and time.monotonic() < deadline:
+            try:
+                if not self.connection.recv(1024):
+                    return  # the client gave up
+            except TimeoutError:
+                continue
+            except OSError:
+                return
 
     do_GET = do_PUT = do_PATCH = do_DELETE = do_POST = do_HEAD = _serve
 
@@ -114,6 +140,10 @@ class _Handler(BaseHTTPRequestHandler):
 class _TLSServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # listen() backlog: socketserver's default of 5 drops connection attempts when clients open many
+    # connections at once (640 fresh TLS connections in bursts of 128 gave 34 timeouts); the kernel
+    # caps it at net.core.somaxconn.
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], ctx: ssl.SSLContext, app: App) -> None:
         host = address[0]
@@ -124,6 +154,8 @@ class _TLSServer(ThreadingHTTPServer):
         self.app = app
         self.connections: set[ssl.SSLSocket] = set()
         self._conn_lock = threading.Lock()
+        self.stopping = threading.Event()
+        """Set when the server stops: slow and silent answers end then."""
 
     def finish_request(self, request: Any, client_address: Any) -> None:
         # The TLS handshake runs here, in the connection's own thread, so a slow client cannot stall accept().
@@ -144,6 +176,7 @@ class _TLSServer(ThreadingHTTPServer):
                 tls.close()
 
     def close_connections(self) -> None:
+        self.stopping.set()
         with self._conn_lock:
             conns = list(self.connections)
         for conn in conns:

@@ -132,6 +132,18 @@ class Store:
         )
         return [_row(r) for r in rows]
 
+    def resources(self, sub: str, under: str | None = None) -> list[Record]:
+        """Every ARM resource of a subscription (optionally only those under a resource group), in key order.
+
+        Subscriptions and resource groups themselves are not resources of a group listing, so they are left out.
+        """
+        sql = f"SELECT {_COLS} FROM resources WHERE sub = ? AND kind NOT IN ('subscription', 'resourceGroup')"
+        args: tuple[Any, ...] = (sub.lower(),)
+        if under is not None:
+            sql += " AND key LIKE ? ESCAPE '\\'"
+            args += (_like_prefix(under),)
+        return [_row(r) for r in self._query(sql + " ORDER BY key", args)]
+
     def by_name(self, sub: str, kind: str, name: str) -> list[Record]:
         rows = self._query(
             f"SELECT {_COLS} FROM resources WHERE sub = ? AND kind = ? AND lname = ?",
@@ -157,7 +169,14 @@ class Store:
     def delete_tree(self, rid: str) -> int:
         """Delete a resource and everything whose id lies under it (resource group deletion)."""
         key = rid.lower()
-        prefix = key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"
         with self._lock:
-            cur = self._conn.execute("DELETE FROM resources WHERE key = ? OR key LIKE ? ESCAPE '\\'", (key, prefix))
+            cur = self._conn.execute(
+                "DELETE FROM resources WHERE key = ? OR key LIKE ? ESCAPE '\\'", (key, _like_prefix(key))
+            )
             return cur.rowcount
+
+
+def _like_prefix(rid: str) -> str:
+    """A LIKE pattern for every id strictly under `rid`."""
+    key = rid.lower()
+    return key.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "/%"

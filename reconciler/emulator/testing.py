@@ -12,6 +12,7 @@ Typical use in a pytest fixture::
     def test_x(emu):
         client = make_compute_client(emu)
         admin(emu).faults(next429=2)
+        admin(emu).corrupt({"kind": "removeFields", "fields": ["value.*.properties"], "match": "/images$"})
         ...
         assert admin(emu).requests()["byOperation"]["Galleries_Get"] == 1
 """
@@ -24,6 +25,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -132,6 +134,13 @@ class Admin:
     def faults(self, **settings: Any) -> dict[str, Any]:
         return self.call("POST", "/_emulator/faults", settings)
 
+    def corrupt(self, *rules: dict[str, Any]) -> dict[str, Any]:
+        """Replace the response corruption rules (see `reconciler.emulator.corruption`); none clears them.
+
+        Example: ``admin(srv).corrupt({"kind": "html", "status": 502, "match": "/galleries$", "count": 1})``.
+        """
+        return self.faults(corrupt=list(rules))
+
     def clear_faults(self) -> dict[str, Any]:
         return self.call("DELETE", "/_emulator/faults")
 
@@ -144,6 +153,11 @@ class Admin:
 
     def state(self) -> dict[str, Any]:
         return self.call("GET", "/_emulator/state")
+
+    def set_published_date(self, version_id: str, when: str | datetime) -> dict[str, Any]:
+        """Backdate (or move) a version's read-only `publishedDate`; `when` is a datetime or ISO 8601 text."""
+        stamp = when.isoformat() if isinstance(when, datetime) else when
+        return self.call("POST", "/_emulator/published-date", {"id": version_id, "publishedDate": stamp})
 
 
 def admin(srv: EmulatorServer) -> Admin:

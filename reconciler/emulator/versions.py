@@ -1,45 +1,66 @@
-"""Gallery image versions: validation against their sources, defaults, replication-backed LROs."""
+"""Gallery image versions: validation against their sources, defaults, replication-backed LROs.
+
+What a version's body shows depends on the moment and the api-version (recordings/azure-cli/*.yaml):
+- its storage profile is the one its sources give (version_sources), the created form once creation succeeded;
+- `validationsProfile {validationOperationStatus: NotExecuted}` from 2024-03-03, on the create answer and on
+  reads (with `platformAttributes` of a VM source once created), not on update answers;
+- fields the request's api-version does not know are left out (shapes).
+"""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
-from . import apiversions, lro, regions, replication, rules
+from . import apiversions, lro, regions, replication, rules, shapes
 from .common import Ctx, Response, check_location, deep_merge, iso, page, parse_time, store_resource
 from .errors import ArmError, invalid_parameter, parent_not_found, property_change_not_allowed, resource_not_found
 from .store import Record
 from .validation import clean_body
-from .version_sources import check_sources
+from .version_sources import check_sources, oversize
 
 VERSION_TYPE = "Microsoft.Compute/galleries/images/versions"
+KIND = "galleryImageVersion"
 PREFIX = "galleryImageVersion"
+# allowDeletionOfReplicatedLocations is not here: recorded Azure changed it from false to true in place
+# (recordings/azure-cli/test_image_version_with_target_extended_locations.yaml, API-FACTS §5.2).
 IMMUTABLE = (
     "properties.publishingProfile.storageAccountType",
     "properties.publishingProfile.replicationMode",
     "properties.publishingProfile.storageAccountStrategy",
-    "properties.safetyProfile.allowDeletionOfReplicatedLocations",
 )
 # publishingProfile fields a PUT keeps when it leaves them out (immutable or server-set).
 KEEP = ("storageAccountType", "replicationMode", "storageAccountStrategy", "publishedDate")
+# Edge zones default to this storage type (recorded, 2022-03-03).
+EDGE_ZONE_STORAGE = "StandardSSD_LRS"
 
 
-def render(rec: Record, now: float, state: str | None = None, expand: str = "") -> dict[str, Any]:
+def _created(rec: Record, now: float) -> bool:
+    size_at = rec.meta.get("size_at")
+    return size_at is not None and now >= size_at
+
+
+def render(rec: Record, now: float, api: str, mode: str = "read", state: str | None = None, expand: str = "") -> dict:
+    """The version as Azure answers at `api`.
+
+    :param mode: "create" (the 201 of a new version), "update" (a PUT/PATCH of an existing one) or "read".
+    """
     body = copy.deepcopy(rec.body)
     props = body["properties"]
     plan = rec.meta["plan"]
     props["provisioningState"] = state or replication.provisioning_state(plan, rec.meta["label"], now)
-    size_at = rec.meta.get("size_at")
-    if size_at is not None and now >= size_at:
-        sizes = rec.meta.get("sizes", {})
-        sp = props.setdefault("storageProfile", {})
-        os_disk = sp.setdefault("osDiskImage", {"hostCaching": "ReadOnly"})
-        props["storageProfile"]["osDiskImage"] = {"sizeInGB": sizes.get("os", 30), **os_disk}
-        for disk in sp.get("dataDiskImages", []):
-            disk.setdefault("sizeInGB", sizes.get("data", {}).get(str(disk.get("lun")), 30))
+    if mode == "create" or not _created(rec, now):
+        props["storageProfile"] = copy.deepcopy(rec.meta.get("pending_storage", props["storageProfile"]))
+    if mode != "update":  # shapes.fit drops it below 2024-03-03
+        validations: dict[str, Any] = {"validationOperationStatus": "NotExecuted"}
+        if mode == "read" and _created(rec, now) and rec.meta.get("platform"):
+            validations["platformAttributes"] = copy.deepcopy(rec.meta["platform"])
+        props["validationsProfile"] = validations
+    # provisioningState reads best last, as Azure orders it
+    props["provisioningState"] = props.pop("provisioningState")
     if "replicationstatus" in expand.lower():
         props["replicationStatus"] = replication.status(plan, now)
-    return body
+    return shapes.fit(KIND, body, api)
 
 
 def _parent_image(ctx: Ctx) -> Record:
@@ -55,23 +76,23 @@ def _parent_image(ctx: Ctx) -> Record:
 
 
 def version_get(ctx: Ctx) -> Response:
-    apiversions.check_gallery(ctx.req.api_version, "galleries/images/versions")
+    api = apiversions.check_gallery(ctx.req.api_version, "galleries/images/versions")
     p = ctx.params
     image = _parent_image(ctx)
     rec = ctx.backend.store.get(f"{image.id}/versions/{p['version']}")
     if rec is None:
         raise resource_not_found(VERSION_TYPE, f"{p['gallery']}/{p['image']}/{p['version']}", p["rg"])
-    return Response(200, render(rec, ctx.now, expand=ctx.req.query.get("$expand", "")))
+    return Response(200, render(rec, ctx.now, api, expand=ctx.req.query.get("$expand", "")))
 
 
 def version_list(ctx: Ctx) -> Response:
-    apiversions.check_gallery(ctx.req.api_version, "galleries/images/versions")
+    api = apiversions.check_gallery(ctx.req.api_version, "galleries/images/versions")
     image = _parent_image(ctx)
     size = ctx.backend.config.page_size
-    rows = ctx.backend.store.children(image.id, "galleryImageVersion", ctx.req.query.get("$skiptoken", ""), size + 1)
+    rows = ctx.backend.store.children(image.id, KIND, ctx.req.query.get("$skiptoken", ""), size + 1)
     more = len(rows) > size
     rows = rows[:size]
-    return page(ctx, [render(r, ctx.now) for r in rows], more, rows[-1].key if rows else "")
+    return page(ctx, [render(r, ctx.now, api) for r in rows], more, rows[-1].key if rows else "")
 
 
 def _region_type(region: str, pp: dict[str, Any], old_types: dict[str, str]) -> str:
@@ -82,6 +103,57 @@ def _region_type(region: str, pp: dict[str, Any], old_types: dict[str, str]) -> 
     if pp.get("storageAccountStrategy") == "PreferStandard_ZRS":
         return "Standard_ZRS" if regions.supports_zrs(region) else "Standard_LRS"
     return "Standard_LRS"
+
+
+def _region(tr: dict[str, Any], prior: dict[str, Any], pp: dict[str, Any], old_types: dict[str, str]) -> dict:
+    """One target region as stored: display name, replica count and storage type filled in, encryption kept."""
+    target = "galleryImageVersion.properties.publishingProfile"
+    folded = regions.fold(tr["name"])
+    if "storageAccountType" in tr and prior and tr["storageAccountType"] != prior.get("storageAccountType"):
+        raise property_change_not_allowed(f"{target}.targetRegions.storageAccountType")
+    if "encryption" in prior and "encryption" in tr and _encryption(tr["encryption"]) != prior["encryption"]:
+        raise property_change_not_allowed(f"{target}.targetRegions.encryption")
+    explicit_zrs = tr.get("storageAccountType") == "Standard_ZRS" or (
+        "storageAccountType" not in tr and pp.get("storageAccountType") == "Standard_ZRS"
+    )
+    if explicit_zrs and not regions.supports_zrs(folded) and folded not in old_types:
+        raise invalid_parameter(
+            "ZRS storage account type is not supported in this region. Please choose other storage account type.",
+            f"{target}.targetRegions.storageAccountType",
+        )
+    rules.check_replicas(tr.get("regionalReplicaCount"), f"{target}.targetRegions.regionalReplicaCount")
+    # Per-region excludeFromLatest is echoed when sent, never filled in (recordings at 2022-03-03 and 2024-03-03).
+    region = {
+        **tr,
+        "name": regions.display(folded),
+        "regionalReplicaCount": tr.get("regionalReplicaCount", pp["replicaCount"]),
+        "storageAccountType": tr.get("storageAccountType") or _region_type(folded, pp, old_types),
+    }
+    if "encryption" in tr:
+        region["encryption"] = _encryption(tr["encryption"])
+    elif "encryption" in prior:
+        region["encryption"] = prior["encryption"]
+    return region
+
+
+def _encryption(encryption: dict[str, Any]) -> dict[str, Any]:
+    """An OS-disk encryption is echoed with an empty securityProfile when none was sent (recorded, 2022-03-03)."""
+    out = copy.deepcopy(encryption)
+    if isinstance(out.get("osDiskImage"), dict):
+        out["osDiskImage"].setdefault("securityProfile", {})
+    return out
+
+
+def _edge_zones(items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """targetExtendedLocations as echoed: region display names, storage type defaulted to StandardSSD_LRS."""
+    out = []
+    for item in items:
+        zone = copy.deepcopy(item)
+        if isinstance(zone.get("name"), str):
+            zone["name"] = regions.display(zone["name"])
+        zone.setdefault("storageAccountType", EDGE_ZONE_STORAGE)
+        out.append(zone)
+    return out
 
 
 def _publishing(pp: dict[str, Any], location: str, api: str, old: dict[str, Any] | None, now: float) -> dict[str, Any]:
@@ -116,32 +188,10 @@ def _publishing(pp: dict[str, Any], location: str, api: str, old: dict[str, Any]
             raise invalid_parameter(
                 f"The region '{tr['name']}' is not a valid Azure region.", f"{target}.targetRegions"
             )
-        prior = old_regions.get(folded, {})
-        if "storageAccountType" in tr and prior and tr["storageAccountType"] != prior.get("storageAccountType"):
-            raise property_change_not_allowed(f"{target}.targetRegions.storageAccountType")
-        if "encryption" in prior and "encryption" in tr and tr["encryption"] != prior["encryption"]:
-            raise property_change_not_allowed(f"{target}.targetRegions.encryption")
-        rtype = tr.get("storageAccountType") or _region_type(folded, pp, old_types)
-        explicit_zrs = tr.get("storageAccountType") == "Standard_ZRS" or (
-            "storageAccountType" not in tr and pp.get("storageAccountType") == "Standard_ZRS"
-        )
-        if explicit_zrs and not regions.supports_zrs(folded) and folded not in old_types:
-            raise invalid_parameter(
-                "ZRS storage account type is not supported in this region. Please choose other storage account type.",
-                f"{target}.targetRegions.storageAccountType",
-            )
-        rules.check_replicas(tr.get("regionalReplicaCount"), f"{target}.targetRegions.regionalReplicaCount")
-        region = {
-            **tr,
-            "name": regions.display(folded),
-            "regionalReplicaCount": tr.get("regionalReplicaCount", pp["replicaCount"]),
-            "storageAccountType": rtype,
-            "excludeFromLatest": tr.get("excludeFromLatest", False),
-        }
-        if "encryption" in prior and "encryption" not in tr:
-            region["encryption"] = prior["encryption"]
-        out.append(region)
+        out.append(_region(tr, old_regions.get(folded, {}), pp, old_types))
     pp["targetRegions"] = out
+    if pp.get("targetExtendedLocations"):
+        pp["targetExtendedLocations"] = _edge_zones(pp["targetExtendedLocations"])
     return pp
 
 
@@ -153,14 +203,73 @@ def _source_order(targets: list[dict[str, Any]], source_region: str | None) -> l
     return names
 
 
+def _read(ctx: Ctx, api: str, patch: bool) -> dict[str, Any]:
+    raw = ctx.req.json()
+    if isinstance(raw, dict):
+        rules.check_body_name(raw, ctx.params["version"], PREFIX)
+    clean = clean_body(raw, "GalleryImageVersionUpdate" if patch else "GalleryImageVersion", PREFIX)
+    # `restore` asks to undelete a soft-deleted version; it is never part of the resource
+    clean.get("properties", {}).pop("restore", None)
+    return shapes.fit(KIND, clean, api)
+
+
+def _create(ctx: Ctx, image: Record, clean: dict[str, Any], api: str) -> tuple[dict, dict, str]:
+    location = check_location(clean["location"], VERSION_TYPE)
+    props = copy.deepcopy(clean.get("properties", {}))
+    pp = _publishing(props.get("publishingProfile", {}), location, api, None, ctx.now)
+    placement = check_sources(ctx, image, props.get("storageProfile", {}), location, pp["targetRegions"])
+    props["publishingProfile"] = pp
+    props["storageProfile"] = placement.created
+    props["safetyProfile"] = {
+        "reportedForPolicyViolation": False,
+        "allowDeletionOfReplicatedLocations": False,
+        **props.get("safetyProfile", {}),
+    }
+    meta: dict[str, Any] = {
+        "created": ctx.now,
+        "source_region": placement.region,
+        "pending_storage": placement.pending,
+        "platform": placement.platform,
+        "oversize": oversize(placement, pp.get("replicationMode", "Full")),
+        "plan": {},
+    }
+    return props, meta, location
+
+
+def _update(ctx: Ctx, old: Record, clean: dict[str, Any], api: str, patch: bool) -> tuple[dict, dict]:
+    p = ctx.params
+    location = old.body["location"]
+    if not patch and check_location(clean["location"], VERSION_TYPE) != location:
+        raise ArmError(
+            409,
+            "InvalidResourceLocation",
+            f"The resource '{old.id}' already exists in location '{location}' in resource group '{p['rg']}'. A "
+            f"resource with the same name cannot be created in location '{clean['location']}'. Please select a new "
+            "resource name.",
+        )
+    rules.check_immutable(old.body, clean, IMMUTABLE, PREFIX)
+    new_props = clean.get("properties", {})
+    old_props = old.body["properties"]
+    _check_storage_profile(old_props.get("storageProfile", {}), new_props.get("storageProfile"))
+    old_pp = old_props["publishingProfile"]
+    if patch:
+        props = deep_merge(old_props, new_props)
+    else:
+        props = copy.deepcopy(new_props)
+        kept = {k: old_pp[k] for k in KEEP if k in old_pp}
+        props["publishingProfile"] = {**kept, **props.get("publishingProfile", {})}
+        props["safetyProfile"] = {**old_props.get("safetyProfile", {}), **props.get("safetyProfile", {})}
+    props["storageProfile"] = old_props["storageProfile"]
+    props["publishingProfile"] = _publishing(props.get("publishingProfile", {}), location, api, old_pp, ctx.now)
+    _check_region_removal(old, props["publishingProfile"], props["safetyProfile"], ctx.now)
+    return props, dict(old.meta)
+
+
 def version_put(ctx: Ctx, patch: bool = False) -> Response:
     api = apiversions.check_gallery(ctx.req.api_version, "galleries/images/versions")
     p = ctx.params
     rules.check_version_name(p["version"])
-    raw = ctx.req.json()
-    if isinstance(raw, dict):
-        rules.check_body_name(raw, p["version"], PREFIX)
-    clean = clean_body(raw, "GalleryImageVersionUpdate" if patch else "GalleryImageVersion", PREFIX)
+    clean = _read(ctx, api, patch)
     b = ctx.backend
     now = ctx.now
     with b.store.transaction():
@@ -169,59 +278,29 @@ def version_put(ctx: Ctx, patch: bool = False) -> Response:
         old = b.store.get(rid)
         if patch and old is None:
             raise resource_not_found(VERSION_TYPE, f"{p['gallery']}/{p['image']}/{p['version']}", p["rg"])
-        new_props = clean.get("properties", {})
         if old is None:
-            name, location = p["version"], check_location(clean["location"], VERSION_TYPE)
-            props = copy.deepcopy(new_props)
-            pp = _publishing(props.get("publishingProfile", {}), location, api, None, now)
-            sizes, source_region = check_sources(ctx, image, props.get("storageProfile", {}), pp["targetRegions"])
-            safety = props.get("safetyProfile", {})
-            props["safetyProfile"] = {
-                "reportedForPolicyViolation": False,
-                "allowDeletionOfReplicatedLocations": False,
-                **safety,
-            }
-            meta: dict[str, Any] = {"created": now, "sizes": sizes, "source_region": source_region, "plan": {}}
-            tags = clean.get("tags")
+            props, meta, location = _create(ctx, image, clean, api)
+            name, tags = p["version"], clean.get("tags")
         else:
-            name, location, meta = old.name, old.body["location"], dict(old.meta)
-            if not patch and check_location(clean["location"], VERSION_TYPE) != location:
-                raise ArmError(
-                    409,
-                    "InvalidResourceLocation",
-                    f"The resource '{rid}' already exists in location "
-                    f"'{location}' in resource group '{p['rg']}'. A resource with the same name cannot be "
-                    f"created in location '{clean['location']}'. Please select a new resource name.",
-                )
-            rules.check_immutable(old.body, clean, IMMUTABLE, PREFIX)
-            _check_storage_profile(old.body["properties"].get("storageProfile", {}), new_props.get("storageProfile"))
-            old_props = old.body["properties"]
-            old_pp = old_props["publishingProfile"]
-            if patch:
-                props = deep_merge(old_props, new_props)
-            else:
-                props = copy.deepcopy(new_props)
-                kept = {k: old_pp[k] for k in KEEP if k in old_pp}
-                props["publishingProfile"] = {**kept, **props.get("publishingProfile", {})}
-                props["safetyProfile"] = {**old_props.get("safetyProfile", {}), **props.get("safetyProfile", {})}
-            props["storageProfile"] = old_props["storageProfile"]
-            pp = _publishing(props.get("publishingProfile", {}), location, api, old_pp, now)
-            _check_region_removal(old, pp, props["safetyProfile"], now)
+            props, meta = _update(ctx, old, clean, api, patch)
+            name, location = old.name, old.body["location"]
             tags = clean.get("tags", old.body.get("tags")) if patch else clean.get("tags")
-        props["publishingProfile"] = pp
-        if "endOfLifeDate" in new_props.get("publishingProfile", {}):
+        pp = props["publishingProfile"]
+        if "endOfLifeDate" in clean.get("properties", {}).get("publishingProfile", {}):
             rules.check_future(pp["endOfLifeDate"], f"{PREFIX}.properties.publishingProfile.endOfLifeDate", now)
         order = _source_order(pp["targetRegions"], meta.get("source_region"))
-        plan = replication.schedule(meta["plan"], order, now, b.config.replication_seconds, b.faults.fail_regions())
+        plan = replication.schedule(
+            meta["plan"], order, now, b.config.replication_seconds, b.faults.fail_regions(), meta.get("oversize")
+        )
         error = replication.first_failure(plan)
         end = replication.finished_at(plan)
         meta.update(plan=plan, label="Updating" if old else "Creating")
         if meta.get("size_at") is None and error is None:
             meta["size_at"] = end
-        rec = store_resource(ctx, rid, "galleryImageVersion", VERSION_TYPE, image.id, name, location, tags, props, meta)
+        rec = store_resource(ctx, rid, KIND, VERSION_TYPE, image.id, name, location, tags, props, meta)
         op = lro.start(ctx, rid, end, error)
-    status, state = (200, "Updating") if old else (201, "Creating")
-    return Response(status, render(rec, now, state), lro.headers(ctx, op, location))
+    status, state, mode = (200, "Updating", "update") if old else (201, "Creating", "create")
+    return Response(status, render(rec, now, api, mode, state), lro.headers(ctx, op, location))
 
 
 def version_patch(ctx: Ctx) -> Response:
@@ -235,7 +314,11 @@ def _disk_source(disk: dict[str, Any] | None) -> str | None:
 
 
 def _check_storage_profile(old: dict[str, Any], new: dict[str, Any] | None) -> None:
-    """Sources, disks and LUNs cannot change after creation; leaving them out keeps them."""
+    """Sources, disks, LUNs and host caching cannot change after creation; leaving them out keeps them.
+
+    `old` is the created storage profile, data disks from the source included, so a client that echoes them
+    back (the Azure CLI's `sig image-version update`) changes nothing.
+    """
     if not new:
         return
     target = f"{PREFIX}.properties.storageProfile"
@@ -243,11 +326,15 @@ def _check_storage_profile(old: dict[str, Any], new: dict[str, Any] | None) -> N
         after = (new.get("source") or {}).get(key)
         if after and after.lower() != ((old.get("source") or {}).get(key) or "").lower():
             raise property_change_not_allowed(f"{target}.source.{key}")
-    if "osDiskImage" in new and _disk_source(new["osDiskImage"]) not in (None, _disk_source(old.get("osDiskImage"))):
+    new_os = new.get("osDiskImage") or {}
+    old_os = old.get("osDiskImage") or {}
+    if _disk_source(new_os) not in (None, _disk_source(old_os)):
         raise property_change_not_allowed(f"{target}.osDiskImage.source.id")
+    if new_os.get("hostCaching") and new_os["hostCaching"] != old_os.get("hostCaching"):
+        raise property_change_not_allowed(f"{target}.osDiskImage.hostCaching")
     if "dataDiskImages" in new:
-        old_disks = {d["lun"]: _disk_source(d) for d in old.get("dataDiskImages", [])}
-        new_disks = {d["lun"]: _disk_source(d) for d in new["dataDiskImages"]}
+        old_disks = {d["lun"]: d for d in old.get("dataDiskImages", [])}
+        new_disks = {d["lun"]: d for d in new["dataDiskImages"]}
         if set(old_disks) != set(new_disks):
             raise ArmError(
                 409,
@@ -255,9 +342,11 @@ def _check_storage_profile(old: dict[str, Any], new: dict[str, Any] | None) -> N
                 "Adding new Data Disks or changing the LUN of a Data Disk in an existing Image is not allowed.",
                 f"{target}.dataDiskImages",
             )
-        for lun, src in new_disks.items():
-            if src is not None and src != old_disks[lun]:
+        for lun, disk in new_disks.items():
+            if _disk_source(disk) not in (None, _disk_source(old_disks[lun])):
                 raise property_change_not_allowed(f"{target}.dataDiskImages.source.id")
+            if disk.get("hostCaching") and disk["hostCaching"] != old_disks[lun].get("hostCaching"):
+                raise property_change_not_allowed(f"{target}.dataDiskImages.hostCaching")
 
 
 def _check_region_removal(old: Record, pp: dict[str, Any], safety: dict[str, Any], now: float) -> None:
@@ -305,3 +394,19 @@ def version_delete(ctx: Ctx) -> Response:
         b.note_child_deleted(image.id, rid)
         op = lro.start(ctx, rid, ctx.now)
     return Response(202, None, lro.headers(ctx, op, rec.body["location"], delete=True, in_progress=False))
+
+
+def set_published_date(backend: Any, version_id: str, when: str) -> dict[str, Any]:
+    """Testing aid: give a stored version another `publishedDate` (read-only in ARM); returns the new value."""
+    with backend.store.transaction():
+        rec = backend.store.get(version_id.rstrip("/"))
+        if rec is None or rec.kind != KIND:
+            raise ArmError(404, "ResourceNotFound", f"No gallery image version '{version_id}'.")
+        try:
+            stamp = iso(parse_time(when))
+        except ValueError:
+            message = f"'{when}' is not an ISO 8601 date-time."
+            raise ArmError(400, "InvalidParameter", message, "publishedDate") from None
+        rec.body["properties"]["publishingProfile"]["publishedDate"] = stamp
+        backend.store.put(rec)
+    return {"id": rec.id, "publishedDate": stamp}

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from reconciler.core.api import GALLERY_API_VERSION
 from reconciler.core.reasons import FieldReason
 
 if TYPE_CHECKING:
@@ -40,6 +41,10 @@ class Field:
     case_insensitive: bool = False
     reason: FieldReason = FieldReason.IMMUTABLE
     """Why a difference forces a replacement (only read when `mutable` is False)."""
+    clear: bool = False
+    """The manifest says `null`: there must be none (unlike unset, which leaves Azure's value alone)."""
+    empty: Any = None
+    """What Azure's absence of the field equals (e.g. [] for a list Azure does not echo when empty)."""
 
     @property
     def effective(self) -> Any:
@@ -48,8 +53,12 @@ class Field:
 
     @property
     def managed(self) -> bool:
-        """False when unset without an Azure default: the manifests leave it to Azure."""
-        return not (self.value is None and self.default is None)
+        """False when unset without an Azure default and not cleared: the manifests leave it to Azure."""
+        return self.clear or not (self.value is None and self.default is None)
+
+    def folded(self, value: Any) -> Any:
+        """A value as compared: absence as `empty`, case folded where ARM ignores case."""
+        return comparable(self.empty if value is None else value, self.case_insensitive)
 
 
 def comparable(value: Any, case_insensitive: bool) -> Any:
@@ -110,6 +119,11 @@ class ResourceKind:
         """The SDK operation group (`compute.galleries`, ...)."""
         return getattr(compute, self.sdk_group)
 
+    @property
+    def sdk_options(self) -> dict[str, Any]:
+        """Keyword arguments every SDK call of this kind takes: the pinned api-version (`core.api`)."""
+        return {"api_version": GALLERY_API_VERSION}
+
     # ------------------------------------------------------------------ manifests -> model
 
     def from_manifest(self, builder: Builder, node: Declared) -> Any:
@@ -136,6 +150,30 @@ class ResourceKind:
 
     def health(self, live: LiveResource) -> tuple[Any, tuple[str, ...]] | None:
         """(reason, subjects) when the live resource needs repair although its fields match."""
+        return None
+
+    def needs_put(self, desired: Any, live: Any) -> bool:
+        """True when an update must clear a field, which a PATCH cannot do (it leaves omitted fields alone).
+
+        A PUT with the whole desired body clears what it omits, as Terraform's acceptance tests clear
+        disallowed disk types and recommended ranges in place ([TF-IMG] in API-FACTS).
+        """
+        want, have = self.fields(desired), self.fields(live)
+        for path, spec in want.items():
+            if not spec.mutable:
+                continue
+            clearing = spec.clear or (spec.value is not None and spec.value == spec.empty)
+            held = have.get(path)
+            if clearing and held is not None and held.value not in (None, spec.empty):
+                return True
+        return False
+
+    def put_update_body(self, desired: Any, live_body: JSON) -> JSON:
+        """The PUT body for an update that clears fields (see `needs_put`)."""
+        raise NotImplementedError
+
+    def preparatory_update(self, desired: Any, live: Any) -> Any | None:
+        """A resource to update to first, when Azure accepts this update only in two steps; None: one step."""
         return None
 
     def depends_on(self, resource: Any) -> tuple[str, ...]:

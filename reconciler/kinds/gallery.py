@@ -48,6 +48,8 @@ class Gallery:
     tags: m.Tags = ()
     soft_delete: bool | None = None
     """The soft-delete policy's isSoftDeleteEnabled; None = not managed."""
+    cleared: frozenset[str] = frozenset()
+    """Manifest keys written as null: there must be none (only `description` can be)."""
     origin: m.Origin | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
@@ -86,13 +88,14 @@ class GalleryKind(ResourceKind):
             description=node.props.get("description"),
             tags=builder.tags(node),
             soft_delete=node.props.get("softDelete"),
+            cleared=builder.cleared(node),
             origin=builder.origin(node),
         )
 
     def fields(self, g: Gallery) -> dict[str, Field]:
         return {
             "location": Field(g.location, mutable=False),
-            "description": Field(g.description),
+            "description": Field(g.description, clear="description" in g.cleared),
             "softDeletePolicy.isSoftDeleteEnabled": Field(g.soft_delete),
         }
 
@@ -114,6 +117,16 @@ class GalleryKind(ResourceKind):
             props["softDeletePolicy"] = {"isSoftDeleteEnabled": desired.soft_delete}
         return {"tags": dict(desired.tags), "properties": props}
 
+    def put_update_body(self, desired: Gallery, live_body: aj.JSON) -> aj.JSON:
+        """The whole gallery as desired; what the manifests leave unset (sharing, soft delete) kept as Azure has it."""
+        body = self.create_body(desired)
+        live_props = live_body.get("properties") or {}
+        props = body.setdefault("properties", {})
+        for key in ("softDeletePolicy", "sharingProfile"):
+            if key not in props and key in live_props:
+                props[key] = live_props[key]
+        return body
+
     def from_arm(self, parent: tuple[str, str], body: aj.JSON) -> tuple[Gallery, aj.LiveInfo]:
         subscription_id, resource_group = parent
         props = body.get("properties") or {}
@@ -130,7 +143,7 @@ class GalleryKind(ResourceKind):
         return gallery, aj.live_info(body)
 
     def list_children(self, compute: Any, parent: tuple[str, str]) -> Any:
-        return compute.galleries.list_by_resource_group(parent[1])
+        return compute.galleries.list_by_resource_group(parent[1], **self.sdk_options)
 
 
 GALLERY = GalleryKind()

@@ -127,6 +127,9 @@ class ImageDefinition:
     recommended_vcpus: Range | None = None
     recommended_memory: Range | None = None
     disallowed_disk_types: tuple[str, ...] | None = None
+    """None = not managed; () = there must be none."""
+    cleared: frozenset[str] = frozenset()
+    """Manifest keys written as null: there must be none (`recommended.vCPUs` for nested ones)."""
     tags: m.Tags = ()
     origin: m.Origin | None = field(default=None, compare=False, hash=False, repr=False)
 
@@ -215,15 +218,23 @@ class ImageDefinitionKind(ResourceKind):
             release_note_uri=props.get("releaseNoteUri"),
             end_of_life_date=builder.date(eol),
             no_end_of_life_date="endOfLifeDate" in props and eol is None,
-            recommended_vcpus=Range(**recommended["vCPUs"]) if "vCPUs" in recommended else None,
-            recommended_memory=Range(**recommended["memory"]) if "memory" in recommended else None,
-            disallowed_disk_types=tuple(sorted(disallowed)) if disallowed is not None else None,
+            recommended_vcpus=Range(**recommended["vCPUs"]) if recommended.get("vCPUs") else None,
+            recommended_memory=Range(**recommended["memory"]) if recommended.get("memory") else None,
+            disallowed_disk_types=tuple(sorted(disallowed))
+            if disallowed is not None
+            else (() if "disallowedDiskTypes" in props else None),
+            cleared=builder.cleared(node, nested=("recommended",)),
             tags=builder.tags(node),
             origin=builder.origin(node),
         )
 
     def fields(self, d: ImageDefinition) -> dict[str, Field]:
         plan = d.purchase_plan
+        gone = d.cleared
+
+        def cleared(*keys: str) -> bool:
+            return any(k in gone for k in keys)
+
         fields = {
             "location": Field(d.location, mutable=False),
             "identifier.publisher": Field(d.identifier.publisher, mutable=False, case_insensitive=True),
@@ -233,19 +244,27 @@ class ImageDefinitionKind(ResourceKind):
             "osState": Field(d.os_state, mutable=False, case_insensitive=True),
             "hyperVGeneration": Field(d.hyper_v_generation, mutable=False, case_insensitive=True),
             "architecture": Field(d.architecture, mutable=False, case_insensitive=True),
-            "eula": Field(d.eula, mutable=False),
-            "privacyStatementUri": Field(d.privacy_statement_uri, mutable=False),
+            "eula": Field(d.eula, mutable=False, clear=cleared("eula")),
+            "privacyStatementUri": Field(d.privacy_statement_uri, mutable=False, clear=cleared("privacyStatementUri")),
             "purchasePlan": Field(
                 {"name": plan.name, "product": plan.product, "publisher": plan.publisher} if plan else None,
                 mutable=False,
+                clear=cleared("purchasePlan"),
             ),
-            "description": Field(d.description),
-            "releaseNoteUri": Field(d.release_note_uri),
+            "description": Field(d.description, clear=cleared("description")),
+            "releaseNoteUri": Field(d.release_note_uri, clear=cleared("releaseNoteUri")),
             "endOfLifeDate": Field(aj.format_datetime(d.end_of_life_date)),
-            "recommended.vCPUs": Field(_range_json(d.recommended_vcpus)),
-            "recommended.memory": Field(_range_json(d.recommended_memory)),
+            "recommended.vCPUs": Field(
+                _range_json(d.recommended_vcpus), clear=cleared("recommended", "recommended.vCPUs")
+            ),
+            "recommended.memory": Field(
+                _range_json(d.recommended_memory), clear=cleared("recommended", "recommended.memory")
+            ),
+            # Azure does not echo an empty list (recorded), so absent equals [].
             "disallowed.diskTypes": Field(
-                list(d.disallowed_disk_types) if d.disallowed_disk_types is not None else None
+                list(d.disallowed_disk_types) if d.disallowed_disk_types is not None else None,
+                clear=cleared("disallowedDiskTypes"),
+                empty=[],
             ),
         }
         # Features are keyed by name: a feature the manifest does not mention is not managed (ARM adds
@@ -310,6 +329,26 @@ class ImageDefinitionKind(ResourceKind):
                 props["allowUpdateImage"] = True
         return {"tags": dict(desired.tags), "properties": props}
 
+    def put_update_body(self, desired: ImageDefinition, live_body: aj.JSON) -> aj.JSON:
+        """The whole definition as desired, for an update that clears fields a PATCH cannot.
+
+        Immutable properties the manifests leave unset are sent as Azure has them (a PUT without them
+        would ask for the api-version's default, which Azure refuses as a change), and so are features
+        the manifests do not mention.
+        """
+        body = self.create_body(desired)
+        props = body["properties"]
+        live_props = live_body.get("properties") or {}
+        for key in ("hyperVGeneration", "architecture", "eula", "privacyStatementUri", "purchasePlan"):
+            if key not in props and key in live_props and key.split(".")[0] not in desired.cleared:
+                props[key] = live_props[key]
+        patch = self.patch_body(desired, live_body)["properties"]
+        if "features" in patch:
+            props["features"], props["allowUpdateImage"] = patch["features"], True
+        elif live_props.get("features"):
+            props["features"] = live_props["features"]
+        return body
+
     def from_arm(self, parent: Gallery, body: aj.JSON) -> tuple[ImageDefinition, aj.LiveInfo]:
         props = body.get("properties") or {}
         ident = props.get("identifier") or {}
@@ -350,7 +389,7 @@ class ImageDefinitionKind(ResourceKind):
         return definition, aj.live_info(body)
 
     def list_children(self, compute: Any, parent: Gallery) -> Any:
-        return compute.gallery_images.list_by_gallery(parent.resource_group, parent.name)
+        return compute.gallery_images.list_by_gallery(parent.resource_group, parent.name, **self.sdk_options)
 
 
 IMAGE_DEFINITION = ImageDefinitionKind()

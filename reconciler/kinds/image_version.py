@@ -7,6 +7,7 @@ properties), §4.1 (replication), §5.3 (errors). Target regions are a set keyed
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -30,12 +31,19 @@ if TYPE_CHECKING:
     from reconciler.manifest.bundle import Declared
 
 REGIONS = "publishingProfile.targetRegions"
+DATA_DISKS = "storageProfile.dataDiskImages"
 
 
 @dataclass(frozen=True)
 class DataDisk:
+    """A data disk image: its LUN, its source, and host caching.
+
+    `source` is None for a disk Azure derives from a VM or managed-image source (returned with a LUN and a
+    size but no source of its own, as the recordings show): a read-only fact of the version, never diffed.
+    """
+
     lun: int
-    source: m.Source
+    source: m.Source | None
     host_caching: str | None = None
 
 
@@ -220,7 +228,13 @@ def storage_profile_body(v: ImageVersion) -> aj.JSON:
         storage["osDiskImage"] = os_disk
     if v.data_disks:
         storage["dataDiskImages"] = [
-            aj.drop_none({"lun": d.lun, "hostCaching": d.host_caching, "source": _disk_source_body(d.source)})
+            aj.drop_none(
+                {
+                    "lun": d.lun,
+                    "hostCaching": d.host_caching,
+                    "source": _disk_source_body(d.source) if d.source else None,
+                }
+            )
             for d in v.data_disks
         ]
     return storage
@@ -376,17 +390,18 @@ class ImageVersionKind(ResourceKind):
             "publishingProfile.excludeFromLatest": Field(v.exclude_from_latest, default=False),
             "publishingProfile.endOfLifeDate": Field(aj.format_datetime(v.end_of_life_date)),
             "publishingProfile.replicationMode": Field(v.replication_mode, mutable=False, case_insensitive=True),
-            "safetyProfile.allowDeletionOfReplicatedLocations": Field(
-                v.allow_deletion_of_replicated_locations, mutable=False
-            ),
+            # Updatable: the az CLI recordings show Azure switching it from false to true in place (200).
+            "safetyProfile.allowDeletionOfReplicatedLocations": Field(v.allow_deletion_of_replicated_locations),
             "safetyProfile.blockDeletionBeforeEndOfLife": Field(v.block_deletion_before_end_of_life, default=False),
         }
+        # Declared data disks are managed and immutable (adding, removing or re-sourcing one replaces the
+        # version); derived ones (no source of their own) are facts of the source, not desired state.
         for disk in v.data_disks:
-            fields[f"storageProfile.dataDiskImages[lun={disk.lun}]"] = Field(
-                {"source": _source_json(disk.source), "hostCaching": disk.host_caching},
-                mutable=False,
-                case_insensitive=True,
-            )
+            if disk.source is None:
+                continue
+            base = f"{DATA_DISKS}[lun={disk.lun}]"
+            fields[f"{base}.source"] = Field(_source_json(disk.source), mutable=False, case_insensitive=True)
+            fields[f"{base}.hostCaching"] = Field(disk.host_caching, mutable=False, case_insensitive=True)
         for region in v.target_regions:
             base = f"{REGIONS}[{region.name}]"
             # A region's replica count falls back to the version's default, then to Azure's (1).
@@ -417,7 +432,11 @@ class ImageVersionKind(ResourceKind):
             FieldChange(f"{REGIONS}[{name}]", None, _region_summary(want[name], desired))
             for name in sorted(set(want) - set(have))
         ]
-        allowed = live_version.allow_deletion_of_replicated_locations is True
+        # The flag as it will be when the regions go: apply switches it first when the manifests allow it.
+        allowed = (
+            live_version.allow_deletion_of_replicated_locations is True
+            or desired.allow_deletion_of_replicated_locations is True
+        )
         # The safety profile protects replicated regions only: one that failed or is still replicating can go.
         unreplicated = {r.region for r in live.info.replication if r.state.lower() in ("failed", "replicating")}
         for name in sorted(set(have) - set(want)):
@@ -431,10 +450,35 @@ class ImageVersionKind(ResourceKind):
                     reason=None if removable else FieldReason.REPLICATED_REGION_REMOVAL,
                 )
             )
+        declared = {d.lun for d in desired.data_disks if d.source is not None}
+        for disk in live_version.data_disks:
+            if disk.source is not None and disk.lun not in declared:
+                out.append(
+                    FieldChange(
+                        f"{DATA_DISKS}[lun={disk.lun}]",
+                        {"source": _source_json(disk.source), "hostCaching": disk.host_caching},
+                        None,
+                        forces_replace=True,
+                        reason=FieldReason.IMMUTABLE,
+                    )
+                )
         return out + end_of_life_removal("publishingProfile.endOfLifeDate", desired, live_version)
 
     def extra_creation_changes(self, desired: ImageVersion) -> list[FieldChange]:
         return []
+
+    def preparatory_update(self, desired: ImageVersion, live: ImageVersion) -> ImageVersion | None:
+        """The update to send first when this one removes replicated regions and only the manifests allow it.
+
+        Azure checks `allowDeletionOfReplicatedLocations` as the version has it, so the flag goes in
+        first (with the live regions), and the regions go in the second update.
+        """
+        removing = {r.name for r in live.target_regions} - {r.name for r in desired.target_regions}
+        if not removing or live.allow_deletion_of_replicated_locations is True:
+            return None
+        if desired.allow_deletion_of_replicated_locations is not True:
+            return None
+        return dataclasses.replace(desired, target_regions=live.target_regions)
 
     def health(self, live: LiveResource) -> tuple[Reason, tuple[str, ...]] | None:
         failed = tuple(r.region for r in live.info.replication if r.state.lower() == "failed")
@@ -511,8 +555,12 @@ class ImageVersionKind(ResourceKind):
             "publishingProfile": publishing,
             "storageProfile": _strip_read_only_storage(live_props.get("storageProfile") or {}),
         }
-        if desired.block_deletion_before_end_of_life is not None:
-            properties["safetyProfile"] = {"blockDeletionBeforeEndOfLife": desired.block_deletion_before_end_of_life}
+        safety = {
+            "allowDeletionOfReplicatedLocations": desired.allow_deletion_of_replicated_locations,
+            "blockDeletionBeforeEndOfLife": desired.block_deletion_before_end_of_life,
+        }
+        if any(value is not None for value in safety.values()):
+            properties["safetyProfile"] = {k: v for k, v in safety.items() if v is not None}
         return {"tags": dict(desired.tags), "properties": properties}
 
     # ------------------------------------------------------------------ ARM -> model
@@ -536,7 +584,7 @@ class ImageVersionKind(ResourceKind):
                 (
                     DataDisk(
                         lun=int(d["lun"]),
-                        source=_disk_source(d.get("source")) or m.Source(m.SourceKind.SNAPSHOT),
+                        source=_disk_source(d.get("source")),
                         host_caching=d.get("hostCaching"),
                     )
                     for d in storage.get("dataDiskImages") or []
@@ -583,7 +631,9 @@ class ImageVersionKind(ResourceKind):
         return version, aj.live_info(body)
 
     def list_children(self, compute: Any, parent: ImageDefinition) -> Any:
-        return compute.gallery_image_versions.list_by_gallery_image(parent.resource_group, parent.gallery, parent.name)
+        return compute.gallery_image_versions.list_by_gallery_image(
+            parent.resource_group, parent.gallery, parent.name, **self.sdk_options
+        )
 
     def needs_full_read(self, body: aj.JSON) -> bool:
         # ARM's list does not carry replication status, and a converged version has nothing to report.
@@ -592,7 +642,12 @@ class ImageVersionKind(ResourceKind):
 
     async def get_full(self, compute: Any, resource: ImageVersion) -> Any:
         return await compute.gallery_image_versions.get(
-            resource.resource_group, resource.gallery, resource.definition, resource.name, expand="ReplicationStatus"
+            resource.resource_group,
+            resource.gallery,
+            resource.definition,
+            resource.name,
+            expand="ReplicationStatus",
+            **self.sdk_options,
         )
 
 

@@ -11,8 +11,9 @@ from typing import Any
 
 from reconciler.core.model import (
     ARM_TYPES,
+    DEFAULT_ESTATE,
     DEFAULT_SUBSCRIPTION,
-    OWNERSHIP_TAG,
+    OWNERSHIP_TAG_NAME,
     DesiredState,
     Origin,
     Policy,
@@ -40,6 +41,7 @@ class Builder:
 
     def __init__(self, bundle: ManifestBundle, subscription: str) -> None:
         self.bundle, self.subscription = bundle, subscription
+        self.estate: str = bundle.settings.get("estate") or DEFAULT_ESTATE
 
     def origin(self, node: Declared) -> Origin:
         doc, path = node.home
@@ -48,7 +50,7 @@ class Builder:
 
     def tags(self, node: Declared) -> Tags:
         merged = {**node.default_tags(), **(node.props.get("tags") or {})}
-        merged[OWNERSHIP_TAG[0]] = OWNERSHIP_TAG[1]
+        merged[OWNERSHIP_TAG_NAME] = self.estate
         return freeze_tags(merged)
 
     def group(self, node: Declared) -> str:
@@ -58,6 +60,15 @@ class Builder:
         if found is None:
             raise BuildError(f"gallery {node.name} has no resource group (the rules should have said so)")
         return found[0]
+
+    def cleared(self, node: Declared, nested: tuple[str, ...] = ()) -> frozenset[str]:
+        """Manifest keys the node sets to null ("there must be none"), with `a.b` for keys of the `nested` mappings."""
+        found = {key for key, value in node.props.items() if value is None}
+        for key in nested:
+            inner = node.props.get(key)
+            if isinstance(inner, dict):
+                found |= {f"{key}.{sub}" for sub, value in inner.items() if value is None}
+        return frozenset(found)
 
     def parent_of(self, node: Declared) -> Declared:
         """The node's parent (definitions and versions always have one)."""
@@ -144,6 +155,7 @@ def build_desired_state(bundle: ManifestBundle, subscription_id: str | None = No
                 allow_replace=bool(bundle.settings.get("allowReplace")),
                 prune=bool(bundle.settings.get("prune")),
                 prune_unmanaged=tuple(bundle.settings.get("pruneUnmanaged") or ()),
+                estate=builder.estate,
             ),
         )
     except Exception as exc:  # the rules should make this unreachable; never show a traceback

@@ -75,6 +75,25 @@ class ManifestBundle:
     files: tuple[str, ...] = ()
     has_errors: bool = False
     """True when loading reported errors; `build_desired_state` then refuses to build a partial estate."""
+    removed: frozenset[str] = frozenset()
+    """Lower-cased addresses of resources cut out with their children for schema errors (`manifest.partial`)."""
+    incomplete: frozenset[str] = frozenset()
+    """Lower-cased addresses of resources that lost properties to schema errors; their own rules are skipped."""
+
+    def is_removed(self, address: str) -> bool:
+        """Whether the resource at `address`, or one of its ancestors, was cut out for schema errors."""
+        parts = address.lower().split("/")
+        return any("/".join(parts[:n]) in self.removed for n in range(1, len(parts) + 1))
+
+    def is_checkable(self, address: str) -> bool:
+        """Whether the rules may check this resource's own properties: none of them was cut out."""
+        return not self.is_removed(address) and address.lower() not in self.incomplete
+
+    def is_complete(self, address: str) -> bool:
+        """Whether nothing of this resource or its ancestors was cut out (so inherited values are sure)."""
+        parts = address.lower().split("/")
+        prefixes = {"/".join(parts[:n]) for n in range(1, len(parts) + 1)}
+        return not prefixes & (self.removed | self.incomplete)
 
     def definitions(self) -> list[Declared]:
         return [d for g in self.galleries.values() for d in g.children.values()]

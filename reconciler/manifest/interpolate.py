@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from reconciler.diagnostics import Diagnostics
@@ -70,4 +71,4 @@ def interpolate_document(document: SourceDocument, env: Mapping[str, str]) -> tu
         return value
 
     data = walk(document.data, ())
-    return SourceDocument(document.file, document.index, data, document.values, document.keys), diags
+    return replace(document, data=data), diags

@@ -213,24 +213,37 @@ def load_manifests(
     :param env: variables for `${VAR}` interpolation; defaults to `os.environ`.
     :param now: the present for end-of-life checks (tests inject it); defaults to the current UTC time.
     """
+    from reconciler.manifest.partial import Cuts, mentioned, valid_part
     from reconciler.manifest.rules import check_bundle  # rules import the bundle; keep the cycle one-way
     from reconciler.manifest.schema import validate_document
 
     env = os.environ if env is None else env
     files, diags = find_manifest_files(paths)
     valid: list[SourceDocument] = []
+    cuts = Cuts()
     for path, display in files:
         documents, file_diags = load_yaml_file(path, display)
         diags.extend(file_diags)
         for raw in documents:
             if not _check_api_version(raw, diags):
+                cuts.incomplete |= mentioned(raw.data)
                 continue
             document, more = interpolate_document(raw, env)
             diags.extend(more)
             schema_diags = validate_document(document)
-            diags.extend(schema_diags)
-            if not more.has_errors and not schema_diags.has_errors:
-                valid.append(document)
+            # a value with an unset variable is unknown, so what the schema thinks of it is noise
+            unknown = {d.path for d in more}
+            diags.extend(d for d in schema_diags if d.path not in unknown)
+            if more.has_errors:  # an unset variable: no value in the document is sure to be what was meant
+                cuts.incomplete |= mentioned(document.data)
+                continue
+            if schema_diags.has_errors:
+                part, cut = valid_part(document)
+                cuts.update(cut)
+                if part is None:
+                    continue
+                document = part
+            valid.append(document)
     valid.sort(key=lambda d: (d.file, d.index))
     merger = _Merger(diags)
     for document in valid:
@@ -241,6 +254,8 @@ def load_manifests(
         subscription=merger.subscription[0] if merger.subscription else None,
         settings={k: v for k, (v, _) in merger.settings.items()},
         files=tuple(display for _, display in files),
+        removed=frozenset(cuts.removed),
+        incomplete=frozenset(cuts.incomplete),
     )
     try:
         diags.extend(check_bundle(bundle, now=now))

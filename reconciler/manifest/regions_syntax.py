@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import difflib
+import json
 from dataclasses import dataclass
+from functools import cache
+from importlib import resources
 
 from reconciler.core.regions import display_name, fold_region, is_known_region, known_regions
 
@@ -74,17 +77,54 @@ def format_target_region(spec: RegionSpec) -> str:
     return text
 
 
+@cache
+def _early_access() -> frozenset[str]:
+    raw = json.loads(resources.files("reconciler.data").joinpath("regions.json").read_text("utf-8"))
+    return frozenset(raw.get("earlyAccess", ()))
+
+
+def edit_distance(a: str, b: str) -> int:
+    """Optimal string alignment distance: insertions, deletions, substitutions and adjacent swaps count 1."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, left in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, right in enumerate(b, 1):
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (left != right))
+            if i > 1 and j > 1 and left == b[j - 2] and a[i - 2] == right:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        previous2, previous = previous, current
+    return previous[-1]
+
+
 def suggest_region(name: str) -> str | None:
-    """The closest known region's programmatic name, for "did you mean" hints."""
+    """The known region a misspelling most likely meant (programmatic name), for "did you mean" hints.
+
+    The fewest edits win (a swap of two letters is one edit); among equally close regions a public one
+    wins over an early-access (EUAP) one, then the most similar overall. Nothing is suggested when even
+    the closest region needs more than a third of the name changed.
+    """
     folded = fold_region(name)
-    match = difflib.get_close_matches(folded, known_regions(), n=1, cutoff=0.6)
-    return match[0] if match else None
+    if not folded:
+        return None
+    distances = {region: edit_distance(folded, region) for region in known_regions()}
+    closest = min(distances.values())
+    if closest > max(1, len(folded) // 3):
+        return None
+    early = _early_access()
+    return min(
+        (region for region, distance in distances.items() if distance == closest),
+        key=lambda r: (r in early, -difflib.SequenceMatcher(None, folded, r).ratio(), r),
+    )
 
 
 def region_problem(name: str) -> tuple[str, str | None] | None:
-    """(message, hint) if `name` is not an Azure region, else None."""
+    """(message, hint) if `name` is not in the bundled region table, else None.
+
+    The table cannot know every region (new ones, early access), so callers report this as a warning.
+    """
     if is_known_region(name):
         return None
     guess = suggest_region(name)
     hint = f"did you mean '{guess}' ({display_name(guess)})?" if guess else "see `az account list-locations`"
-    return f"unknown Azure region '{name}'", hint
+    return f"unknown Azure region '{name}' (not in reconcile's table of regions)", hint

@@ -8,26 +8,21 @@ from typing import Any
 from reconciler.core.regions import display_name, fold_region, is_known_region, supports_zrs
 from reconciler.diagnostics import Severity
 from reconciler.manifest.bundle import Declared, ManifestBundle
-from reconciler.manifest.normalise import ARM_TYPES, KIND_NAMES, RegionEntry, arm_type, region_entry
+from reconciler.manifest.normalise import RegionEntry, region_entry
 from reconciler.manifest.regions_syntax import ShorthandError, region_problem
+from reconciler.manifest.resource_ids import id_problem
 from reconciler.manifest.rules import Reporter, check_eol
 
 DISK_SOURCES = ("snapshot", "disk", "vhd")
 
 
 def _check_reference(report: Reporter, version: Declared, path: tuple[str | int, ...], kind: str, value: Any) -> None:
-    """An ARM id used as a source must name a resource of the right type."""
+    """An ARM id used as a source must be exactly the id of a resource of the right type (names are schema-checked)."""
     if not isinstance(value, str):
         return
-    expected = ARM_TYPES[kind]
-    found = arm_type(value)
-    if found != expected:
-        report.at(
-            version,
-            *path,
-            message=f"'{value}' is not the id of a {KIND_NAMES[kind]} ({expected})",
-            hint=f"expected /subscriptions/<id>/resourceGroups/<rg>/providers/{expected}/<name>",
-        )
+    problem = id_problem(value, kind)
+    if problem is not None:
+        report.at(version, *path, message=problem[0], hint=problem[1])
 
 
 def _check_source(report: Reporter, version: Declared, path: tuple[str | int, ...], source: dict[str, Any]) -> None:
@@ -55,9 +50,8 @@ def _regions(report: Reporter, version: Declared) -> list[tuple[int, RegionEntry
             ("targetRegions", index) if isinstance(item, str) else ("targetRegions", index, "name")
         )
         problem = region_problem(entry.name)
-        if problem:
-            report.at(version, *where, message=problem[0], hint=problem[1])
-            continue
+        if problem:  # the bundled table cannot know every region (new, early access): only a warning offline
+            report.at(version, *where, message=problem[0], hint=problem[1], severity=Severity.WARNING)
         folded = fold_region(entry.name)
         if folded in seen:
             report.at(
@@ -185,6 +179,8 @@ def _check_gallery_source(report: Reporter, bundle: ManifestBundle, version: Dec
     address = reference["address"]
     where = ("source", "galleryImageVersion", "address")
     target = bundle.find(address)
+    if not bundle.is_complete(address):
+        return  # its schema errors are reported; what they cut out is not another problem
     if target is None or target.kind != "version":
         report.at(
             version,

@@ -34,11 +34,25 @@ def manifest_schema() -> dict[str, Any]:
     return json.loads(schema_text())
 
 
+_INT_FORM_REASONS = {
+    "octal": "YAML 1.1 reads a leading 0 as octal",
+    "hexadecimal": "YAML 1.1 reads 0x as hexadecimal",
+    "binary": "YAML 1.1 reads 0b as binary",
+    "sexagesimal (base 60)": "YAML 1.1 reads a:b as base 60",
+    "digits with '_' separators": "YAML 1.1 drops '_' between digits",
+}
+
+
 @cache
 def _validator() -> Any:
     import jsonschema  # deferred: keeps `reconcile --help` fast
 
-    return jsonschema.Draft202012Validator(manifest_schema())
+    # JSON Schema counts 2.0 as an integer; Azure's int32 fields refuse it, so only real ints pass.
+    checker = jsonschema.Draft202012Validator.TYPE_CHECKER.redefine(
+        "integer", lambda _checker, value: isinstance(value, int) and not isinstance(value, bool)
+    )
+    strict = jsonschema.validators.extend(jsonschema.Draft202012Validator, type_checker=checker)
+    return strict(manifest_schema())
 
 
 def _describe(value: Any) -> str:
@@ -49,7 +63,7 @@ def _describe(value: Any) -> str:
     if isinstance(value, int):
         return "a number"
     if isinstance(value, float):
-        return "a number"
+        return f"a decimal number ({value!r})"
     if isinstance(value, str):
         return "a string"
     if isinstance(value, list):
@@ -127,6 +141,8 @@ class _Reporter:
             names = [expected] if isinstance(expected, str) else list(expected)
             wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
             hint = "quote the value" if "string" in names and not isinstance(error.instance, (dict, list)) else None
+            if "integer" in names and isinstance(error.instance, float) and error.instance.is_integer():
+                hint = f"write {int(error.instance)}"
             self.add(f"expected {wanted}, got {_describe(error.instance)}", path, hint=hint)
         elif validator == "pattern":
             self.add(f"'{error.instance}' is invalid: {custom}" if custom else error.message, path)
@@ -151,12 +167,34 @@ class _Reporter:
             self.add(error.message, path)
 
 
+def _report_int_spellings(document: SourceDocument, reporter: _Reporter) -> None:
+    for path, spelling in document.int_spellings.items():
+        reporter.add(
+            f"'{spelling.text}' would mean {spelling.value} ({_INT_FORM_REASONS[spelling.form]}); "
+            "numbers must be written in plain decimal",
+            path,
+            hint=f"write {spelling.value} if that is what you mean, or quote '{spelling.text}' where text is meant",
+        )
+
+
+def schema_errors(document: SourceDocument) -> list[Any]:
+    """The raw jsonschema errors of a document, in a stable order (paths, then messages)."""
+    return sorted(_validator().iter_errors(document.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
+
+
 def validate_document(document: SourceDocument) -> Diagnostics:
-    """Every schema violation in one document, each at the key or value it concerns."""
+    """Every schema violation in one document, each at the key or value it concerns.
+
+    Integers written in a YAML 1.1 form other than plain decimal (`010` is 8, `0x0a` 10, `0b11` 3,
+    `1_0` 10, `1:0` 60) are errors wherever they appear, with the value they would have meant; the type
+    error a string field would add for the same value is left out.
+    """
     diags = Diagnostics()
     reporter = _Reporter(document, diags)
-    errors = sorted(_validator().iter_errors(document.data), key=lambda e: (list(map(str, e.absolute_path)), e.message))
-    for error in errors:
+    _report_int_spellings(document, reporter)
+    for error in schema_errors(document):
+        if tuple(error.absolute_path) in document.int_spellings and error.validator in ("type", "anyOf", "oneOf"):
+            continue
         if "propertyNames" in error.schema_path:
             reporter.add(
                 f"'{error.instance}': {error.schema.get('x-errorMessage') or error.message}",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,41 @@ _SCALAR_TAGS = {
 # Timestamps stay strings: JSON Schema formats apply to strings, and the builder parses dates itself.
 _STRING_TAGS = {_STR, "tag:yaml.org,2002:timestamp"}
 _COLLECTION_TAGS = {"tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"}
+_INT = "tag:yaml.org,2002:int"
+_DECIMAL = re.compile(r"[-+]?(?:0|[1-9][0-9]*)")
+
+
+@dataclass(frozen=True)
+class IntSpelling:
+    """A YAML 1.1 integer written in a form other than plain decimal (`010`, `0x0a`, `0b11`, `1_0`, `1:0`)."""
+
+    text: str
+    """As written."""
+    value: int
+    """What PyYAML (YAML 1.1) reads it as."""
+    form: str
+    """"octal", "hexadecimal", "binary", "sexagesimal (base 60)" or "digits with '_' separators"."""
+
+
+def int_spelling(text: str) -> str | None:
+    """The YAML 1.1 integer form of `text` when it is not plain decimal, else None.
+
+    YAML 1.1 (what PyYAML implements) reads a leading zero as octal, `0x`/`0b` prefixes, `_` digit
+    separators and base-60 `a:b` as integers; YAML 1.2 and JSON do not, so a manifest value would mean
+    different numbers to different tools.
+    """
+    body = text.strip().lstrip("+-")
+    if _DECIMAL.fullmatch(text.strip()):
+        return None
+    if ":" in body:
+        return "sexagesimal (base 60)"
+    if body[:2].lower() == "0b":
+        return "binary"
+    if body[:2].lower() == "0x":
+        return "hexadecimal"
+    if len(body) > 1 and body[0] == "0":
+        return "octal"
+    return "digits with '_' separators"
 
 
 @dataclass(frozen=True)
@@ -44,6 +80,8 @@ class SourceDocument:
     data: Any
     values: dict[KeyPath, Pos] = field(default_factory=dict, repr=False)
     keys: dict[KeyPath, Pos] = field(default_factory=dict, repr=False)
+    int_spellings: dict[KeyPath, IntSpelling] = field(default_factory=dict, repr=False)
+    """Integers written in a YAML 1.1 form other than plain decimal, by path (the schema check reports them)."""
 
     def pos(self, path: KeyPath) -> Pos:
         """Position of the value at `path`, or of its nearest written ancestor."""
@@ -78,6 +116,7 @@ class _Converter:
         self.active: set[int] = set()
         self.values: dict[KeyPath, Pos] = {}
         self.keys: dict[KeyPath, Pos] = {}
+        self.int_spellings: dict[KeyPath, IntSpelling] = {}
 
     def convert(self, node: Node, path: KeyPath, expanding: bool = False) -> Any:
         if id(node) in self.active:
@@ -114,7 +153,12 @@ class _Converter:
         if construct is None:
             self._unsupported_tag(node, path)
             return node.value
-        return construct(self.loader, node)
+        value = construct(self.loader, node)
+        if node.tag == _INT:
+            form = int_spelling(node.value)
+            if form is not None:
+                self.int_spellings.setdefault(path, IntSpelling(node.value, value, form))
+        return value
 
     def _unsupported_tag(self, node: Node, path: KeyPath) -> None:
         self.diags.error(
@@ -225,7 +269,9 @@ def parse_yaml(text: str, file: str) -> tuple[list[SourceDocument], Diagnostics]
             diags.extend(document_diags)
             # A document with YAML-level errors is not checked further: its data is not what the author meant.
             if data is not None and not document_diags.has_errors:
-                documents.append(SourceDocument(file, index, data, converter.values, converter.keys))
+                documents.append(
+                    SourceDocument(file, index, data, converter.values, converter.keys, converter.int_spellings)
+                )
             index += 1
     except yaml.YAMLError as exc:
         _yaml_error(exc, text, file, diags)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from reconciler.core.changes import Action
 from reconciler.core.plan import Plan
+from reconciler.render.latest import previews
 from reconciler.render.values import field_line
 from reconciler.render.wording import blocker_text, note_text, reason_text
 
@@ -31,8 +32,10 @@ def render_markdown(plan: Plan) -> str:
                 out.append(f"{'!' if mark == '~' else mark} {body}{suffix}")
             out += [f"# note: {note_text(n)}" for n in c.notes]
             out += ["```", "", "</details>", ""]
-    moved = [lc for lc in plan.latest if lc.before != lc.after]
-    if moved:
+    latest = previews(plan)
+    if latest:
         out += ["", "**`latest` will resolve to:**", ""]
-        out += [f"- `{lc.definition}`: {lc.before or '(none)'} → {lc.after or '(none)'}" for lc in moved]
+        for definition, summary, regions in latest:
+            out.append(f"- `{definition}`: {summary}")
+            out += [f"  - {r}" for r in regions]
     return "\n".join(out).rstrip() + "\n"

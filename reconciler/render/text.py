@@ -7,6 +7,7 @@ from rich.text import Text
 
 from reconciler.core.changes import Action, ResourceChange
 from reconciler.core.plan import Plan
+from reconciler.render.latest import latest_lines
 from reconciler.render.values import field_line
 from reconciler.render.wording import blocker_text, note_text, reason_text
 
@@ -51,11 +52,11 @@ def render_plan(plan: Plan, console: Console, *, show_noop: bool = False) -> Non
         console.print("No changes. Azure matches the manifests.", style="bold green")
     for change in shown:
         _resource(change, console)
-    moved = [lc for lc in plan.latest if lc.before != lc.after]
-    if moved:
+    shown_latest_lines = latest_lines(plan, show_unchanged=show_noop)
+    if shown_latest_lines:
         console.print()
         console.print("'latest' will resolve to:", style="bold")
-        for lc in moved:
-            console.print(f"  {lc.definition}: {lc.before or '(none)'} → {lc.after or '(none)'}")
+        for line in shown_latest_lines:
+            console.print(line)
     console.print()
     console.print(plan.summary_line(), style="bold")

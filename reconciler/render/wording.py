@@ -38,7 +38,7 @@ def reason_text(why: Why[Reason]) -> str:
         case Reason.LAST_OPERATION_FAILED:
             return "the last operation on this version failed; apply requests it again"
         case Reason.NOT_IN_MANIFESTS:
-            return "no longer in the manifests"
+            return "not in these manifests"
 
 
 def blocker_text(why: Why[Blocker]) -> str:
@@ -50,7 +50,7 @@ def blocker_text(why: Why[Blocker]) -> str:
         case Blocker.NEEDS_ALLOW_REPLACE_TO_DELETE:
             return f"deleting it is part of a replacement; {REPLACE_HINT}"
         case Blocker.NEEDS_PRUNE:
-            return f"it is no longer in the manifests; {PRUNE_HINT}"
+            return f"it is not in these manifests; {PRUNE_HINT}"
         case Blocker.UNMANAGED_CHILDREN:
             return (
                 f"resources not created by this tool are inside it ({_join(s)}); delete them first, list them in "
@@ -71,6 +71,11 @@ def blocker_text(why: Why[Blocker]) -> str:
             return f"it belongs in {_join(s)}, whose replacement is blocked; {REPLACE_HINT}"
         case Blocker.PARENT_CREATE_BLOCKED:
             return f"it belongs in {_join(s)}, whose creation is blocked"
+        case Blocker.OWNED_BY_OTHER_ESTATE:
+            return (
+                f"estate '{_join(s)}' manages it (tag gallery-reconciler); remove it from that estate's manifests "
+                "and set the tag to this estate's id, or manage it there"
+            )
 
 
 def note_text(why: Why[Note]) -> str:
@@ -78,6 +83,8 @@ def note_text(why: Why[Note]) -> str:
     match why.code:
         case Note.NOT_CREATED_BY_TOOL:
             return "not created by this tool"
+        case Note.OWNED_BY_OTHER_ESTATE:
+            return f"managed by estate '{_join(why.subjects)}'"
         case Note.LISTED_IN_PRUNE_UNMANAGED:
             return "not created by this tool; listed in settings.pruneUnmanaged"
         case Note.UNMANAGED_CHILDREN:
@@ -96,5 +103,6 @@ def field_reason_text(reason: FieldReason) -> str:
         case FieldReason.REPLICATED_REGION_REMOVAL:
             return (
                 "the version's safety profile forbids removing replicated regions "
-                "(safetyProfile.allowDeletionOfReplicatedLocations is false)"
+                "(safetyProfile.allowDeletionOfReplicatedLocations is false); set "
+                "safety: {allowDeletionOfReplicatedLocations: true} to remove it in place instead"
             )

@@ -71,7 +71,17 @@ def test_quickstart_empty_estate_plans_creates_and_converges(run: Cli) -> None:
         "myGallery/myImageDefinition/1.0.0": "create",
     }
     assert plan["summary"]["add"] == 3
-    assert plan["latest"] == [{"definition": "myGallery/myImageDefinition", "before": None, "after": "1.0.0"}]
+    assert plan["latest"] == [
+        {
+            "definition": "myGallery/myImageDefinition",
+            "before": None,
+            "after": "1.0.0",
+            "uniform": True,
+            "regions": [
+                {"region": r, "before": None, "after": "1.0.0"} for r in ("eastus", "southcentralus", "westcentralus")
+            ],
+        }
+    ]
     text = run("plan", quickstart).stdout
     assert text.splitlines()[0].startswith("Target: emulator at https://127.0.0.1:")
     assert "Plan: 3 to add, 0 to change, 0 to replace, 0 to destroy." in text
@@ -335,3 +345,34 @@ def test_a_region_that_failed_to_replicate_is_dropped_in_place(run: Cli) -> None
         .as_dict()["properties"]["publishingProfile"]["targetRegions"]
     )
     assert [r["name"] for r in regions] == ["West Europe"]
+
+
+def test_two_estates_in_one_resource_group_never_prune_each_other(run: Cli) -> None:
+    def tree(name: str, gallery: str) -> str:
+        folder = run.workdir / name
+        folder.mkdir(exist_ok=True)
+        path = folder / "estate.yaml"
+        path.write_text(
+            "apiVersion: gallery-reconciler/v1\n"
+            "scope: {resourceGroup: platform-images, location: westeurope}\n"
+            f"settings: {{estate: {name}, prune: true}}\n"
+            f"galleries:\n  {gallery}: {{description: {name}}}\n",
+            encoding="utf-8",
+        )
+        return str(path)
+
+    team_a, team_b = tree("team-a", "galA"), tree("team-b", "galB")
+    run("apply", "--auto-approve", team_a)
+    run("apply", "--auto-approve", team_b)
+    tags = run.compute().galleries.get("platform-images", "galA").as_dict()["tags"]
+    assert tags["gallery-reconciler"] == "team-a"
+    # each tree sees only itself, even with pruning on: nothing to do, nothing listed
+    for path in (team_a, team_b):
+        plan = run.plan_json(path)
+        assert changed(plan) == {}
+        assert [r["address"] for r in plan["resources"]] == ["galA" if path == team_a else "galB"]
+    # a tree that declares the other's gallery is refused, not allowed to take it over
+    hijack = tree("team-a", "galB")
+    gal_b = next(r for r in run.plan_json(hijack)["resources"] if r["address"] == "galB")
+    assert gal_b["action"] == "update" and gal_b["blocked"]["code"] == "owned-by-other-estate"
+    assert gal_b["blocked"]["subjects"] == ["team-b"]

@@ -76,10 +76,13 @@ def image_body(**props: Any) -> dict[str, Any]:
     return {"location": "eastus", "properties": base}
 
 
-def version_body(regions: list[Any] | None = None, source: str = VM_ID, **pp: Any) -> dict[str, Any]:
-    targets = [{"name": r} if isinstance(r, str) else r for r in (regions or ["westcentralus"])]
+def version_body(
+    regions: list[Any] | None = None, source: str = VM_ID, location: str = "eastus", **pp: Any
+) -> dict[str, Any]:
+    """A version body; `location` is the version's region, where Azure takes its source from (myVM: eastus)."""
+    targets = [{"name": r} if isinstance(r, str) else r for r in (regions or [location])]
     return {
-        "location": "eastus",
+        "location": location,
         "properties": {
             "publishingProfile": {"targetRegions": targets, **pp},
             "storageProfile": {"source": {"id": source}},

@@ -1,4 +1,5 @@
-"""The real Azure CLI against the emulator: cloud register, login --identity, and the quickstart's `az sig` commands.
+"""The real Azure CLI against the emulator: cloud register, login --identity, the quickstart's `az sig` commands,
+disks and snapshots, a version from snapshots with data disks, the CLI's own update of a version, `az resource list`.
 
 Marked `azcli` and deselected by default (pyproject addopts), because az lives in its own venv that
 `tests/emulator/install_az.sh` creates; `.ci/run` installs it and runs `pytest -m azcli`. When selected,
@@ -17,7 +18,7 @@ from typing import Any
 import pytest
 
 from reconciler.emulator import DEMO_SEED, EmulatorServer
-from reconciler.emulator.testing import emulator_server
+from reconciler.emulator.testing import admin, emulator_server
 
 pytestmark = pytest.mark.azcli
 REPO = Path(__file__).resolve().parents[2]
@@ -148,3 +149,111 @@ def test_quickstart_with_az_sig(az: Any) -> None:
     assert server.backend is not None
     counts = server.backend.request_counts()["byOperation"]
     assert counts["GalleryImageVersions_CreateOrUpdate"] == 1 and counts["AsyncOperation_Get"] >= 1
+
+
+def _sig(az: Any, gallery: str, *, os_state: str = "Generalized") -> None:
+    az("sig", "create", "-g", "myGalleryRG", "-r", gallery)
+    az(
+        "sig",
+        "image-definition",
+        "create",
+        "-g",
+        "myGalleryRG",
+        "-r",
+        gallery,
+        "-i",
+        "app",
+        "--publisher",
+        "contoso",
+        "--offer",
+        "app",
+        "--sku",
+        "1",
+        "--os-type",
+        "Linux",
+        "--os-state",
+        os_state,
+    )
+
+
+def test_disks_snapshots_and_a_version_from_them(az: Any) -> None:
+    """`az disk create` and `az snapshot create` (202 + DiskOperations, as the disk RP answers), then a version from
+    an OS snapshot and data snapshots at LUN 0 and 1, shown back with host caching and sizes."""
+    for name, size in (("os-disk", "30"), ("data-0", "10"), ("data-1", "20")):
+        extra = ["--os-type", "Linux"] if name == "os-disk" else []
+        disk = az("disk", "create", "-g", "myGalleryRG", "-n", name, "--size-gb", size, *extra)
+        assert disk["provisioningState"] == "Succeeded" and disk["diskSizeGB"] == int(size)
+    for snapshot, disk in (("os-snap", "os-disk"), ("snap-0", "data-0"), ("snap-1", "data-1")):
+        made = az("snapshot", "create", "-g", "myGalleryRG", "-n", snapshot, "--source", disk)
+        assert made["provisioningState"] == "Succeeded"
+        assert made["creationData"]["sourceResourceId"].endswith(f"/disks/{disk}")
+    assert az("snapshot", "show", "-g", "myGalleryRG", "-n", "snap-1")["diskSizeGB"] == 20
+    _sig(az, "snapGallery")
+    version = az(
+        "sig",
+        "image-version",
+        "create",
+        "-g",
+        "myGalleryRG",
+        "-r",
+        "snapGallery",
+        "-i",
+        "app",
+        "-e",
+        "1.0.0",
+        "--os-snapshot",
+        "os-snap",
+        "--data-snapshots",
+        "snap-0",
+        "snap-1",
+        "--data-snapshot-luns",
+        "0",
+        "1",
+    )
+    assert version["provisioningState"] == "Succeeded"
+    shown = az("sig", "image-version", "show", "-g", "myGalleryRG", "-r", "snapGallery", "-i", "app", "-e", "1.0.0")
+    storage = shown["storageProfile"]
+    assert storage["osDiskImage"]["hostCaching"] == "ReadWrite" and storage["osDiskImage"]["sizeInGB"] == 30
+    assert [(d["lun"], d["hostCaching"], d["sizeInGB"]) for d in storage["dataDiskImages"]] == [
+        (0, "ReadOnly", 10),
+        (1, "ReadOnly", 20),
+    ]
+    listed = az("resource", "list", "-g", "myGalleryRG")
+    types = {r["type"] for r in listed}
+    assert {
+        "Microsoft.Compute/disks",
+        "Microsoft.Compute/snapshots",
+        "Microsoft.Compute/galleries",
+        "Microsoft.Compute/galleries/images",
+        "Microsoft.Compute/galleries/images/versions",
+        "Microsoft.Compute/virtualMachines",
+    } <= types
+    snapshots = az("resource", "list", "--resource-type", "Microsoft.Compute/snapshots")  # subscription-wide
+    assert sorted(r["name"] for r in snapshots) == ["data-snap-1", "os-snap", "snap-0", "snap-1", "ubuntu-os-snap"]
+
+
+def test_cli_update_of_a_version_with_data_disks(az: Any) -> None:
+    """`az sig image-version update --add ...` sends the whole version back, data disks included, with a new
+    region; Azure answered 200 (recordings/azure-cli/test_gallery_e2e.yaml)."""
+    server: EmulatorServer = az.server
+    admin(server).seed(
+        {
+            "virtualMachines": [
+                {
+                    "resourceGroup": "myGalleryRG",
+                    "name": "buildVM",
+                    "location": "eastus",
+                    "osType": "Linux",
+                    "hostCaching": "ReadWrite",
+                    "dataDisks": [{"lun": 0, "diskSizeGB": 10, "hostCaching": "None"}],
+                }
+            ]
+        }
+    )
+    vm = VM_ID.replace("/myVM", "/buildVM")
+    _sig(az, "vmGallery")
+    common = ("-g", "myGalleryRG", "-r", "vmGallery", "-i", "app", "-e", "1.0.0")
+    az("sig", "image-version", "create", *common, "--managed-image", vm)
+    updated = az("sig", "image-version", "update", *common, "--add", "publishingProfile.targetRegions", "name=westus")
+    assert [r["name"] for r in updated["publishingProfile"]["targetRegions"]] == ["East US", "West US"]
+    assert [(d["lun"], d["hostCaching"]) for d in updated["storageProfile"]["dataDiskImages"]] == [(0, "None")]

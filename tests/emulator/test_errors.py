@@ -173,7 +173,7 @@ def test_version_immutable_properties(client: Any) -> None:
     )
     _fails(
         lambda: client.gallery_image_versions.begin_update(
-            RG, "g1", "img1", "1.0.0", version_body([{"name": "westcentralus", "storageAccountType": "Premium_LRS"}])
+            RG, "g1", "img1", "1.0.0", version_body([{"name": "eastus", "storageAccountType": "Premium_LRS"}])
         ),
         409,
         "PropertyChangeNotAllowed",
@@ -207,10 +207,10 @@ def test_version_publishing_rules(client: Any) -> None:
         "Duplicate regions are not allowed in target publishing regions.",
     )
     _fails(
-        lambda: create(RG, "g1", "img1", "1.0.0", version_body(["eastus"])),
+        lambda: create(RG, "g1", "img1", "1.0.0", version_body(["westcentralus"])),
         400,
         "InvalidParameter",
-        "must contain the location of image version 'West Central US'",
+        "must contain the location of image version 'East US'",
     )
     _fails(
         lambda: create(
@@ -261,13 +261,15 @@ def test_version_source_rules(client: Any) -> None:
         "is not found",
     )
     _fails(
-        lambda: create(RG, "g1", "img1", "1.0.0", version_body(["westeurope"], source=f"{PI}/images/win2022-base")),
+        lambda: create(
+            RG, "g1", "img1", "1.0.0", version_body(location="westeurope", source=f"{PI}/images/win2022-base")
+        ),
         400,
         "InvalidParameter",
-        "OS Type in the parent gallery image (Linux) is not Windows",
+        "has a different OS type ['Windows'] than the parent gallery image OS type generation ['Linux']",
     )
     body = {
-        "location": "eastus",
+        "location": "westeurope",
         "properties": {
             "publishingProfile": {"targetRegions": [{"name": "westeurope"}]},
             "storageProfile": {
@@ -281,7 +283,7 @@ def test_version_source_rules(client: Any) -> None:
     }
     _fails(lambda: create(RG, "g1", "img1", "1.0.0", body), 400, "InvalidParameter", "Duplicated lun numbers")
     both = {
-        "location": "eastus",
+        "location": "westeurope",
         "properties": {
             "publishingProfile": {"targetRegions": [{"name": "westeurope"}]},
             "storageProfile": {
@@ -297,11 +299,11 @@ def test_hyperv_generation_mismatch(client: Any) -> None:
     make_definition(client, hyperVGeneration="V1")
     _fails(
         lambda: client.gallery_image_versions.begin_create_or_update(
-            RG, "g1", "img1", "1.0.0", version_body(["westeurope"], source=f"{PI}/images/ubuntu-base")
+            RG, "g1", "img1", "1.0.0", version_body(location="westeurope", source=f"{PI}/images/ubuntu-base")
         ),
         400,
         "InvalidParameter",
-        "Hyper-V Generation in the parent gallery image (V1) is not V2",
+        "has a different Hypervisor generation ['V2'] than the parent gallery image Hypervisor generation ['V1']",
     )
 
 
@@ -309,7 +311,7 @@ def test_os_state_mismatch(client: Any) -> None:
     make_definition(client, osState="Specialized", hyperVGeneration="V2")
     _fails(
         lambda: client.gallery_image_versions.begin_create_or_update(
-            RG, "g1", "img1", "1.0.0", version_body(["westeurope"], source=f"{PI}/images/ubuntu-base")
+            RG, "g1", "img1", "1.0.0", version_body(location="westeurope", source=f"{PI}/images/ubuntu-base")
         ),
         400,
         "InvalidParameter",
@@ -373,7 +375,7 @@ def test_region_removal_guarded_by_safety_profile(client: Any) -> None:
     body["properties"]["safetyProfile"] = {"allowDeletionOfReplicatedLocations": True}
     create(RG, "g1", "img1", "1.0.1", body).result()
     shrunk = client.gallery_image_versions.begin_update(RG, "g1", "img1", "1.0.1", version_body()).result()
-    assert [t.name for t in shrunk.publishing_profile.target_regions] == ["West Central US"]
+    assert [t.name for t in shrunk.publishing_profile.target_regions] == ["East US"]
 
 
 def test_block_deletion_before_end_of_life(client: Any) -> None:

@@ -68,7 +68,7 @@ def test_replication_progresses_region_by_region(client: Any, adm: Any) -> None:
     make_definition(client)
     adm.config(replication_seconds=0.2)
     poller = client.gallery_image_versions.begin_create_or_update(
-        RG, "g1", "img1", "1.0.0", version_body(["eastus", "westcentralus", "southcentralus"])
+        RG, "g1", "img1", "1.0.0", version_body(["westcentralus", "eastus", "southcentralus"])
     )
 
     def summary() -> list[tuple[str, str]]:
@@ -77,11 +77,11 @@ def test_replication_progresses_region_by_region(client: Any, adm: Any) -> None:
 
     first, agg = summary()
     # the source's region replicates first
-    assert first[0] == ("West Central US", "Replicating") and agg == "InProgress"
+    assert first[0] == ("East US", "Replicating") and agg == "InProgress"
     assert {state for _, state in first[1:]} == {"Replicating"}
     time.sleep(0.25)
     second, _ = summary()
-    assert second[0] == ("West Central US", "Completed")
+    assert second[0] == ("East US", "Completed")
     assert poller.result().provisioning_state == "Succeeded"
     final, agg = summary()
     assert agg == "Completed" and all(state == "Completed" for _, state in final)
@@ -96,12 +96,12 @@ def test_adding_a_region_replicates_only_that_region(client: Any, adm: Any) -> N
     client.gallery_image_versions.begin_create_or_update(RG, "g1", "img1", "1.0.0", version_body()).result()
     adm.config(replication_seconds=0.3)
     poller = client.gallery_image_versions.begin_update(
-        RG, "g1", "img1", "1.0.0", version_body(["westcentralus", "northeurope"])
+        RG, "g1", "img1", "1.0.0", version_body(["eastus", "northeurope"])
     )
     v = client.gallery_image_versions.get(RG, "g1", "img1", "1.0.0", expand="ReplicationStatus")
     assert v.provisioning_state == "Updating"
     states = {s.region: (s.state, s.progress) for s in v.replication_status.summary}
-    assert states["West Central US"] == ("Completed", 100)
+    assert states["East US"] == ("Completed", 100)
     assert states["North Europe"][0] == "Replicating"
     assert poller.result().provisioning_state == "Succeeded"
 
@@ -125,19 +125,19 @@ def test_case_insensitive_paths(raw: Any) -> None:
 
 def test_failed_lro_surfaces_error(client: Any, adm: Any) -> None:
     make_definition(client)
-    adm.faults(failRegions=["eastus"])
+    adm.faults(failRegions=["westcentralus"])
     with pytest.raises(HttpResponseError) as info:
         client.gallery_image_versions.begin_create_or_update(
             RG, "g1", "img1", "1.0.0", version_body(["westcentralus", "eastus"])
         ).result()
     assert info.value.error.code == "CrpPirReplicationJobsNotCompleted"
-    assert "Replication job not completed at region: eastus" in info.value.error.message
+    assert "Replication job not completed at region: westcentralus" in info.value.error.message
     v = client.gallery_image_versions.get(RG, "g1", "img1", "1.0.0", expand="ReplicationStatus")
     assert v.provisioning_state == "Failed"
     assert v.replication_status.aggregated_state == "Failed"
     assert {s.region: s.state for s in v.replication_status.summary} == {
-        "West Central US": "Completed",
-        "East US": "Failed",
+        "East US": "Completed",
+        "West Central US": "Failed",
     }
     # repair: stop failing the region and re-send the version; only the failed region replicates again
     adm.faults(failRegions=[])

@@ -131,9 +131,9 @@ def test_version_sources(client: Any, source: str, kind: str, definition: dict[s
     else:
         account = pi + "platform-images/providers/Microsoft.Storage/storageAccounts/imagevhds"
         sp = {"osDiskImage": {"source": {"uri": full, "storageAccountId": account}}}
-    region = "westcentralus" if source == VM_ID else "westeurope"
+    region = "eastus" if source == VM_ID else "westeurope"
     body = {
-        "location": "eastus",
+        "location": region,
         "properties": {"publishingProfile": {"targetRegions": [{"name": region}]}, "storageProfile": sp},
     }
     v = client.gallery_image_versions.begin_create_or_update(RG, "g1", "img1", "1.0.0", body).result()

@@ -349,3 +349,95 @@ def test_a_region_that_failed_to_replicate_can_be_dropped_in_place() -> None:
     change = by_address(diff_states(desired_state(gallery(), definition(), version()), live), "gal/ubuntu/1.0.0")
     assert change.action is Action.UPDATE
     assert change.changes[0].path == "publishingProfile.targetRegions[eastus]" and change.changes[0].after is None
+
+
+def test_estates_sharing_a_resource_group_never_prune_each_other() -> None:
+    team_a = m.ownership_tag("team-a")
+    theirs = replace(gallery("other"), tags=(team_a,))
+    live = live_state(as_live(gallery()), as_live(theirs))
+    ours = replace(desired_state(gallery()), policy=m.Policy(prune=True))
+    changes = diff_states(ours, live)
+    assert actions(changes) == {"gal": Action.NOOP}  # 'other' belongs to team-a: not even listed
+    # the same manifests named as estate team-a would prune it (blocked without --prune)
+    as_team_a = desired_state(replace(gallery(), tags=(team_a,)), policy=m.Policy(estate="team-a"))
+    pruned = by_address(diff_states(as_team_a, live), "other")
+    assert pruned.action is Action.DELETE and pruned.reason == Why(Reason.NOT_IN_MANIFESTS)
+
+
+def test_the_default_estate_moves_to_a_named_one_as_a_tag_update() -> None:
+    live = live_state(as_live(gallery()))
+    named = desired_state(replace(gallery(), tags=(m.ownership_tag("team-a"),)), policy=m.Policy(estate="team-a"))
+    change = by_address(diff_states(named, live), "gal")
+    assert change.action is Action.UPDATE and change.blocked is None
+    assert [(f.path, f.before, f.after) for f in change.changes] == [("tags.gallery-reconciler", "managed", "team-a")]
+
+
+def test_a_resource_another_named_estate_manages_is_not_taken_over() -> None:
+    live = live_state(as_live(replace(gallery(), tags=(m.ownership_tag("team-b"),))))
+    named = desired_state(replace(gallery(), tags=(m.ownership_tag("team-a"),)), policy=m.Policy(estate="team-a"))
+    change = by_address(diff_states(named, live), "gal")
+    assert change.action is Action.UPDATE
+    assert change.blocked == Why(Blocker.OWNED_BY_OTHER_ESTATE, ("team-b",))
+
+
+def test_null_means_none_and_clears_in_place_with_a_put() -> None:
+    from reconciler.kinds.image_definition import Range
+
+    live_def = definition(
+        description="old",
+        disallowed_disk_types=("Premium_LRS", "Standard_LRS"),
+        recommended_vcpus=Range(2, 8),
+        release_note_uri="https://example.com/notes",
+    )
+    cleared = definition(
+        disallowed_disk_types=(), cleared=frozenset({"description", "recommended", "releaseNoteUri"})
+    )
+    live = live_state(as_live(gallery()), as_live(live_def))
+    change = by_address(diff_states(desired_state(gallery(), cleared), live), "gal/ubuntu")
+    assert change.action is Action.UPDATE and change.blocked is None
+    assert sorted((f.path, f.after) for f in change.changes) == [
+        ("description", None),
+        ("disallowed.diskTypes", []),
+        ("recommended.vCPUs", None),
+        ("releaseNoteUri", None),
+    ]
+    kind = k.IMAGE_DEFINITION
+    assert kind.needs_put(cleared, live.resources["gal/ubuntu"].resource)
+    body = kind.put_update_body(cleared, live.resources["gal/ubuntu"].info.body)["properties"]
+    for gone in ("description", "releaseNoteUri", "recommended", "disallowed"):
+        assert gone not in body
+    # immutable properties the manifest leaves unset go as Azure has them, so the PUT changes none
+    assert body["hyperVGeneration"] == "V1" and body["architecture"] == "x64"
+    # unset is not null: nothing to clear, a PATCH suffices
+    assert not kind.needs_put(definition(description="new"), live.resources["gal/ubuntu"].resource)
+
+
+def test_an_empty_list_equals_azures_absent_one() -> None:
+    live = live_state(as_live(gallery()), as_live(definition()))
+    desired = desired_state(gallery(), definition(disallowed_disk_types=()))
+    assert actions(diff_states(desired, live))["gal/ubuntu"] is Action.NOOP
+
+
+def test_null_for_an_immutable_field_plans_a_replace() -> None:
+    live = live_state(as_live(gallery()), as_live(definition(eula="https://example.com/eula")))
+    desired = desired_state(gallery(), definition(cleared=frozenset({"eula"})))
+    change = by_address(diff_states(desired, live), "gal/ubuntu")
+    assert change.action is Action.REPLACE and change.reason == Why(Reason.CANNOT_UPDATE, ("eula",))
+
+
+def test_allowing_region_removal_and_removing_a_region_is_one_in_place_update_in_two_steps() -> None:
+    two = (region("westeurope"), region("northeurope"))
+    live_v = version(target_regions=two, allow_deletion_of_replicated_locations=False)
+    wanted = version(allow_deletion_of_replicated_locations=True)
+    live = live_state(as_live(gallery()), as_live(definition()), as_live(live_v))
+    change = by_address(diff_states(desired_state(gallery(), definition(), wanted), live), "gal/ubuntu/1.0.0")
+    assert change.action is Action.UPDATE and change.blocked is None
+    assert sorted(f.path for f in change.changes) == [
+        "publishingProfile.targetRegions[northeurope]",
+        "safetyProfile.allowDeletionOfReplicatedLocations",
+    ]
+    first = k.IMAGE_VERSION.preparatory_update(wanted, live.resources["gal/ubuntu/1.0.0"].resource)
+    assert first is not None and first.allow_deletion_of_replicated_locations is True
+    assert {r.name for r in first.target_regions} == {"westeurope", "northeurope"}
+    # the flag alone (no region removed) is one step
+    assert k.IMAGE_VERSION.preparatory_update(replace(wanted, target_regions=two), live_v) is None

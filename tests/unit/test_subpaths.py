@@ -7,7 +7,8 @@ from dataclasses import replace
 from reconciler.core.changes import Action
 from reconciler.core.diff import diff_states
 from reconciler.core.keyed import Keyed, explain
-from reconciler.kinds.image_version import AdditionalReplicaSet, RegionEncryption, TargetRegion
+from reconciler.core.model import Source, SourceKind
+from reconciler.kinds.image_version import AdditionalReplicaSet, DataDisk, RegionEncryption, TargetRegion
 from tests.unit.plan_fixtures import as_live, definition, desired_state, gallery, live_state, version
 
 DES = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/diskEncryptionSets/"
@@ -67,3 +68,34 @@ def test_additional_replica_sets_update_in_place_by_storage_type() -> None:
     # unmentioned: Azure's sets are left alone, no change
     unmanaged = version(target_regions=(TargetRegion("westeurope"),))
     assert _diff(live_v, unmanaged).action is Action.NOOP
+
+
+SNAP = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Compute/snapshots/"
+
+
+def _disk(lun: int, name: str) -> DataDisk:
+    return DataDisk(lun, Source(SourceKind.SNAPSHOT, id=SNAP + name))
+
+
+def test_removing_a_declared_data_disk_replaces_the_version_and_names_it() -> None:
+    live_v = version(data_disks=(_disk(0, "a"), _disk(1, "b")))
+    change = _diff(live_v, version(data_disks=(_disk(0, "a"),)))
+    assert change.action is Action.REPLACE
+    assert [(f.path, f.after, f.forces_replace) for f in change.changes] == [
+        ("storageProfile.dataDiskImages[lun=1]", None, True)
+    ]
+
+
+def test_moving_a_data_disk_to_another_lun_names_the_removal_and_the_addition() -> None:
+    change = _diff(version(data_disks=(_disk(5, "a"),)), version(data_disks=(_disk(6, "a"),)))
+    assert change.action is Action.REPLACE
+    assert sorted((f.path, f.before is None) for f in change.changes) == [
+        ("storageProfile.dataDiskImages[lun=5]", False),
+        ("storageProfile.dataDiskImages[lun=6].source", True),
+    ]
+
+
+def test_data_disks_azure_derives_from_the_source_are_never_diffed() -> None:
+    derived = (DataDisk(0, None, "ReadOnly"), DataDisk(1, None, "ReadWrite"))
+    change = _diff(version(data_disks=derived), version())
+    assert change.action is Action.NOOP

@@ -51,7 +51,7 @@ def test_quickstart_mirrors_the_az_cli_example() -> None:
     assert (definition.os_type, definition.os_state) == ("Linux", "Specialized")
     (group,) = state.resource_groups
     assert (group.name, group.location, group.create) == ("myGalleryRG", "eastus", True)
-    assert version.origin is not None and (version.origin.line, version.origin.column) == (27, 11)
+    assert version.origin is not None and (version.origin.line, version.origin.column) == (28, 11)
 
 
 def test_every_resource_has_subscription_group_id_and_address(full) -> None:  # type: ignore[no-untyped-def]
@@ -195,6 +195,7 @@ galleries:
         identifier: {publisher: p, offer: o, sku: s}
         osType: Linux
         osState: Generalized
+        hyperVGeneration: V2
         versions:
           "1.0.0":
             source: {managedImage: {name: base}}

@@ -53,6 +53,7 @@ galleries:
         identifier: {publisher: p, offer: o, sku: s}
         osType: Linux
         osState: Generalized
+        hyperVGeneration: V2
         versions:
           "1.0.0":
             source: {managedImage: {name: "${IMAGE}"}}
@@ -77,7 +78,7 @@ def test_unset_variable_names_the_variable_file_and_line(write: Callable[[str, s
     path = write("m.yaml", MANIFEST)
     _, diags = load_manifests([path], env=ENV, now=NOW)
     (d,) = diags
-    assert str(d).startswith(f"{path}:16:43: galleries.g.definitions.d.versions.1.0.0.source.managedImage.name: ")
+    assert str(d).startswith(f"{path}:17:43: galleries.g.definitions.d.versions.1.0.0.source.managedImage.name: ")
     assert "environment variable 'IMAGE' is not set" in d.message
 
 

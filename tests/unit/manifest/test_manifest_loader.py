@@ -24,6 +24,7 @@ galleries:
         identifier: {publisher: p, offer: o, sku: s}
         osType: Linux
         osState: Generalized
+        hyperVGeneration: V2
         versions:
           "1.0.0":
             source: {managedImage: {name: base}}
@@ -91,7 +92,7 @@ def test_a_version_defined_in_two_files_names_both(write: Callable[[str, str], P
     _, diags = load_manifests([a, b, c], env={}, now=NOW)
     (d,) = diags
     assert (d.file, d.line, d.column) == (str(c), 7, 11)
-    assert d.message == f"version 'corp/ubuntu/1.0.0' is already defined at {b}:11:11"
+    assert d.message == f"version 'corp/ubuntu/1.0.0' is already defined at {b}:12:11"
 
 
 def test_a_definition_only_extended_is_incomplete(write: Callable[[str, str], Path]) -> None:

@@ -12,9 +12,11 @@ from reconciler.manifest.regions_syntax import (
     RegionSpec,
     ShorthandError,
     canonical_storage_type,
+    edit_distance,
     format_target_region,
     parse_target_region,
     region_problem,
+    suggest_region,
 )
 
 
@@ -54,7 +56,62 @@ def test_unknown_regions_get_a_suggestion() -> None:
     assert region_problem("westeurope") is None
     assert region_problem("West Europe") is None
     problem = region_problem("westeurop")
-    assert problem == ("unknown Azure region 'westeurop'", "did you mean 'westeurope' (West Europe)?")
+    assert problem == (
+        "unknown Azure region 'westeurop' (not in reconcile's table of regions)",
+        "did you mean 'westeurope' (West Europe)?",
+    )
+    assert region_problem("atlantis") == (
+        "unknown Azure region 'atlantis' (not in reconcile's table of regions)",
+        "see `az account list-locations`",
+    )
+
+
+def test_early_access_regions_are_known() -> None:
+    assert region_problem("centraluseuap") is None and region_problem("Central US EUAP") is None
+    assert region_problem("eastus2euap") is None
+    assert parse_target_region("centraluseuap=1=premium_lrs") == RegionSpec("centraluseuap", 1, "Premium_LRS")
+
+
+@pytest.mark.parametrize(
+    ("typo", "meant"),
+    [
+        ("esatus", "eastus"),  # difflib's closest-looking answer was westus (two edits away)
+        ("japanesat", "japaneast"),  # and japanwest
+        ("norwayesat", "norwayeast"),  # and norwaywest
+        ("centraluseu", "centralus"),  # as close as centraluseuap, and a public region
+        ("centraluseua", "centraluseuap"),  # one edit from the early-access region, three from centralus
+        ("west-europ", "westeurope"),
+    ],
+)
+def test_the_hint_is_the_closest_spelling(typo: str, meant: str) -> None:
+    assert suggest_region(typo) == meant
+
+
+def _one_edit(region: str) -> st.SearchStrategy[str]:
+    def edit(i: int, kind: int, letter: str) -> str:
+        i %= len(region)
+        if kind == 0:
+            return region[:i] + region[i + 1 :]
+        if kind == 1:
+            return region[:i] + letter + region[i:]
+        if kind == 2:
+            return region[:i] + letter + region[i + 1 :]
+        return region[:i] + region[i + 1 : i + 2] + region[i] + region[i + 2 :]
+
+    return st.builds(edit, st.integers(0, 40), st.integers(0, 3), st.sampled_from("abcdeinorstuwz2"))
+
+
+@given(st.sampled_from(known_regions()).flatmap(_one_edit))
+def test_a_hint_is_never_farther_than_another_region_and_prefers_public_ones(typo: str) -> None:
+    if fold_region(typo) in known_regions() or not fold_region(typo):
+        return
+    guess = suggest_region(typo)
+    distances = {region: edit_distance(fold_region(typo), region) for region in known_regions()}
+    closest = min(distances.values())
+    assert guess is not None and distances[guess] == closest == 1
+    public = [r for r, d in distances.items() if d == closest and "euap" not in r]
+    if public:
+        assert "euap" not in guess, (typo, guess, public)
 
 
 def _spellings(region: str) -> st.SearchStrategy[str]:

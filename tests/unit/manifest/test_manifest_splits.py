@@ -36,6 +36,7 @@ def estates(draw: st.DrawFn) -> dict[str, Any]:
                 "identifier": {"publisher": "p", "offer": f"o{d}", "sku": "s"},
                 "osType": draw(st.sampled_from(["Linux", "Windows"])),
                 "osState": "Generalized",
+                "hyperVGeneration": "V2",
                 "versions": versions,
             }
         galleries[f"gallery{g}"] = {"description": f"g{g}", "definitions": definitions}
