@@ -1,7 +1,8 @@
 """Issue 9 §3: only the endpoint is talked to, and nothing waits forever or silently.
 
-Against a stub HTTPS server (tests/stub_arm.py) through the real SDK: a foreign or looping `nextLink`, a
-server that never answers or sends a byte at a time, an operation status Azure does not document. The
+Through the real SDK, against a stub HTTPS server (tests/stub_arm.py: cases the emulator does not make,
+such as another port, plain http, a redirect, a cycle of links, an endless list) and against the emulator's
+response-corruption faults (a foreign or self `nextLink`, a slow body, a silent server, "Paused"). The
 `timeout` marker only keeps a regression from hanging the suite; no assertion is about time.
 """
 
@@ -216,3 +217,68 @@ def test_an_operation_status_azure_does_not_document_is_waited_on_with_a_bound_t
     assert "stopped waiting" in result.message and "reconcile status" in result.message
     assert any("'Paused', a state it does not document; waiting up to 0.5 s" in m for m in messages)
     assert sum(1 for s in stub.seen if s.method == "GET") >= 2  # it did poll, and stopped
+
+
+# ---------------------------------------------------------------- the same through the emulator's corruption faults
+
+GALLERIES = r"^GET .*/resourceGroups/platform-images/providers/Microsoft.Compute/galleries$"
+
+
+def emulator_error(run: Any, *args: str) -> str:
+    from tests.e2e.test_apply import estate, version_yaml
+
+    result = run("plan", *args, estate(run.workdir, version_yaml()), expect=1)
+    lines = [line for line in result.stderr.splitlines() if line.startswith("Error: ")]
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def test_emulator_a_foreign_next_link_is_refused(run: Any) -> None:
+    run.admin.corrupt({"kind": "nextLink", "url": "https://elsewhere.example/x?sig=abc", "match": GALLERIES})
+    line = emulator_error(run)
+    assert "refused to send a request to https://elsewhere.example:443, which is not the target's endpoint" in line
+    assert "sig=abc" not in line
+
+
+def test_emulator_a_self_next_link_is_a_paging_loop(run: Any) -> None:
+    run.admin.corrupt({"kind": "nextLink", "url": "self", "match": GALLERIES})
+    assert "the gallery list of resource group platform-images: Azure returned the same nextLink" in emulator_error(run)
+
+
+def test_emulator_a_slow_body_and_a_silent_server_meet_the_request_deadline(run: Any) -> None:
+    run.admin.corrupt({"kind": "slowBody", "byteMs": 200, "match": GALLERIES})
+    assert "within 1 s (the request deadline" in emulator_error(run, "--request-timeout", "1s")
+    run.admin.corrupt({"kind": "silent", "holdSeconds": 30, "match": GALLERIES})
+    assert "within 1 s (the request deadline" in emulator_error(run, "--request-timeout", "1s")
+
+
+def test_emulator_a_paused_operation_is_bounded_and_reported(emu: Any) -> None:
+    from reconciler.apply.executor import ExecOptions, Executor, Outcome
+    from reconciler.azure.session import ArmSession
+    from reconciler.azure.target import ENDPOINT, Target, resolve_cloud
+    from reconciler.core.diff import DiffOptions, diff_states
+    from reconciler.core.steps import build_steps
+    from reconciler.emulator.testing import admin
+    from tests.unit.plan_fixtures import desired_state, gallery, live_state
+
+    admin(emu).corrupt({"kind": "lroStatus", "status": "Paused", "match": "capsOperations"})
+    wanted = gallery("pausedgal", subscription_id=emu.default_subscription, resource_group="platform-images")
+    desired, live = desired_state(wanted), live_state()
+    steps = build_steps(diff_states(desired, live, DiffOptions()), desired, live)
+
+    async def apply() -> Any:
+        target = Target(ENDPOINT, emu.url, emu.default_subscription, resolve_cloud("AzureCloud"), str(emu.ca_path))
+        options = ExecOptions(progress_interval=0.05, unknown_state_timeout=0.5)
+        async with ArmSession(target, polling_interval=0.05) as clients:
+            return await Executor(clients, desired, live, _Quiet(), options).run(steps, timeout=60)
+
+    (result,) = asyncio.run(apply())
+    assert result.status is Outcome.TIMED_OUT
+    assert "Azure reported the operation as 'Paused', a state it does not document" in result.message
+
+
+class _Quiet:
+    def started(self, step: Any) -> None: ...
+    def progress(self, step: Any, regions: Any) -> None: ...
+    def message(self, step: Any, text: str) -> None: ...
+    def finished(self, result: Any) -> None: ...
