@@ -6,8 +6,9 @@ byte at a time). Every request is recorded with the Host it was sent to and whet
 token. Certificates come from the emulator's CA helper (loopback names), so `--ca-bundle` works as for
 the emulator.
 
-When the emulator gains response-corruption faults (foreign and looping nextLinks, slow bodies, silent
-connections, unknown LRO states), tests written against `serve_stub` can move to them.
+The emulator's response-corruption faults cover a foreign or self `nextLink`, slow bodies, silence and
+"Paused" (tests use them too); the stub is for what they do not make: another port or plain http on the
+same host, redirects, cycles of links, endless lists, and recording which host received a bearer token.
 """
 
 from __future__ import annotations
