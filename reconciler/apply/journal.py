@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import datetime, timezone
@@ -49,7 +50,8 @@ class Journal:
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
             if os.fstat(fd).st_mode & 0o077:
-                os.fchmod(fd, 0o600)
+                with contextlib.suppress(OSError):  # another user's file we may append to: theirs to restrict
+                    os.fchmod(fd, 0o600)
             os.write(fd, line.encode())
         finally:
             os.close(fd)
