@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from reconciler.commands.common import console, fail, load, run_async, shows_user_errors, target_options
+from reconciler.commands.common import (
+    console,
+    fail,
+    load,
+    parse_duration,
+    run_async,
+    shows_user_errors,
+    target_options,
+)
 
 NO_CHANGES, CHANGES, ONLY_BLOCKED = 0, 2, 3
 """`--detailed-exitcode`: no changes; changes apply would make; changes, but every one needs an opt-in."""
@@ -49,6 +57,7 @@ async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
     "blocked (needs --allow-replace or --prune), 1 on error.",
 )
 @click.option("--show-unchanged", is_flag=True, help="List resources without changes too.")
+@click.option("--timeout", metavar="DURATION", help="Overall limit, e.g. 10m; the requests still unanswered are named.")
 @shows_user_errors
 def plan(
     paths: tuple[str, ...],
@@ -59,6 +68,7 @@ def plan(
     out: str | None,
     detailed_exitcode: bool,
     show_unchanged: bool,
+    timeout: str | None,
     **target: Any,
 ) -> None:
     """Show what `reconcile apply` would change, without changing anything.
@@ -74,9 +84,10 @@ def plan(
     """
     if as_json and markdown:
         fail("--json and --markdown are exclusive; choose one output format")
+    limit = parse_duration(timeout, "--timeout")
     loaded = load(paths, **target)
     the_plan, _ = run_async(
-        compute_plan(loaded, allow_replace=allow_replace, prune=prune), loaded.target, "reading live state"
+        compute_plan(loaded, allow_replace=allow_replace, prune=prune), loaded.target, "reading live state", limit
     )
     if out:
         from reconciler.apply.saved_plan import write_plan_file

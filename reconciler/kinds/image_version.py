@@ -18,6 +18,7 @@ from reconciler.core import model as m
 from reconciler.core.changes import FieldChange
 from reconciler.core.keyed import Keyed
 from reconciler.core.reasons import FieldReason, Note, Reason
+from reconciler.core.redact import without_query
 from reconciler.core.regions import display_name, fold_region
 from reconciler.kinds.base import Field, ResourceKind
 from reconciler.kinds.gallery import gallery_id
@@ -140,7 +141,9 @@ def _source_json(s: m.Source | None) -> dict[str, Any] | None:
     if s.id:
         out["id"] = s.id
     if s.uri:
-        out["uri"] = s.uri
+        # A VHD URI's query is its SAS: a credential that rotates, not the blob's identity. Compared and shown
+        # without it (a rotated SAS is no change); the create body still sends the full URI (`_disk_source_body`).
+        out["uri"] = without_query(s.uri)
     if s.storage_account_id:
         out["storageAccountId"] = s.storage_account_id
     return out
