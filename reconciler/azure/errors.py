@@ -27,6 +27,10 @@ class ForeignEndpoint(AzureError):
     """
 
 
+class MalformedResponse(AzureError):
+    """An answer that is not what Azure returns (HTML, truncated JSON, a list without items): never read as data."""
+
+
 class PagingLoop(AzureError):
     """A list whose `nextLink`s repeat, or that goes on for more pages than any real list has."""
 
@@ -47,7 +51,7 @@ def _explain(err: BaseException, target: Target | None, what: str | None) -> str
     from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 
     prefix = f"{what}: " if what else ""
-    if isinstance(err, (ForeignEndpoint, PagingLoop, RequestTimedOut)):
+    if isinstance(err, (ForeignEndpoint, PagingLoop, MalformedResponse, RequestTimedOut)):
         return prefix + err.message
     # A credential chain that found nothing raises ClientAuthenticationError with no HTTP response;
     # ARM's own 401 comes with one and is reported below.

@@ -179,6 +179,7 @@ class ImageDefinitionKind(ResourceKind):
     depth = 1
     arm_type = "Microsoft.Compute/galleries/images"
     manifest_key = "definitions"
+    list_segment = "images"
     sdk_group = "gallery_images"
     model = ImageDefinition
 

@@ -296,6 +296,7 @@ class ImageVersionKind(ResourceKind):
     depth = 2
     arm_type = "Microsoft.Compute/galleries/images/versions"
     manifest_key = "versions"
+    list_segment = "versions"
     sdk_group = "gallery_image_versions"
     model = ImageVersion
 

@@ -151,7 +151,8 @@ def test_what_a_vhd_cannot_tell_is_said_plainly(run: Cli) -> None:
 def test_a_source_version_given_by_id_that_is_still_replicating_is_waited_for_as_planned(
     emulated: Any, tmp_path: Path
 ) -> None:
-    with emulated(replication_seconds=1.5) as run:
+    # Long enough that the source is still replicating when the promoted apply starts, even on a loaded machine.
+    with emulated(replication_seconds=10) as run:
         staging = estate(tmp_path, "{managedImage: {resourceGroup: platform-images, name: ubuntu-base}}")
         run("apply", "--auto-approve", "--no-wait", staging)
         source_id = (
@@ -174,7 +175,7 @@ def test_a_source_version_given_by_id_that_is_still_replicating_is_waited_for_as
         assert [n["code"] for n in version["notes"]] == ["waits-for-source"]
         assert plan["summary"]["add"] == 3
         result = run("apply", "--auto-approve", str(promoted))
-        assert "waiting for source" in result.stdout
+        assert "waiting for the replication of source" in result.stdout
         assert "Apply: 3 succeeded" in result.stdout  # the plan's 3 to add, no unplanned step
 
 
