@@ -372,7 +372,7 @@ class Executor:
         if replicates:
             if not self.options.wait:
                 return ACCEPTED, "Azure accepted it and replicates on; `reconcile status` follows it"
-            return await self._follow_replication(step, resource, poller)
+            return await self._follow_replication(step, resource, poller, record)
         await self._await_poller(step, poller, "the operation")
         return SUCCEEDED, ""
 
@@ -433,13 +433,18 @@ class Executor:
             if not task.done():
                 task.cancel()
 
-    async def _follow_replication(self, step: Step, version: Any, poller: Any) -> tuple[Outcome, str]:
-        """Wait for the operation while showing per-region replication, as often as progress_interval."""
-        if poller is not None:
-            await self._await_poller(step, poller, "the replication", version)
-        else:
-            await self._settled(step, version, "the replication", show_progress=True)
-        final = await read_version(self.clients, version)
+    async def _follow_replication(
+        self, step: Step, version: Any, poller: Any, record: ops.CallRecord | None = None
+    ) -> tuple[Outcome, str]:
+        """Wait until the version's provisioning settles, showing per-region replication as it goes.
+
+        The version's own GET with `$expand=ReplicationStatus` tells both the outcome (provisioningState)
+        and the progress, so the operation's status monitor is not polled as well: one read per interval,
+        at the pace the service asked for (`Retry-After` of the write, else `progress_interval`).
+        """
+        del poller  # the resource's state says what the operation's status would
+        interval = (record.retry_after if record is not None else None) or self.options.progress_interval
+        final = await self._settled(step, version, "the replication", show_progress=True, interval=interval)
         if final is not None:
             if final.info.replication:
                 self.events.progress(step, final.info.replication)
@@ -449,7 +454,7 @@ class Executor:
         return SUCCEEDED, "replicated to every target region"
 
     async def _settled(
-        self, step: Step, version: Any, what: str, *, show_progress: bool = False
+        self, step: Step, version: Any, what: str, *, show_progress: bool = False, interval: float | None = None
     ) -> LiveResource | None:
         """Poll until the version's provisioningState is terminal (or absent); None when it does not exist.
 
@@ -469,7 +474,7 @@ class Executor:
                 self.events.message(step, f"waiting for {what}")
             first = False
             watch.saw(state)
-            await asyncio.sleep(self.options.progress_interval)
+            await asyncio.sleep(interval or self.options.progress_interval)
 
     async def _await_source_by_id(self, step: Step, version: Any) -> None:
         """The same wait for a source version given by resource id (outside these manifests), as the plan said."""

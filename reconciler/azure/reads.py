@@ -27,9 +27,9 @@ from reconciler.core.redact import redact_text
 from reconciler.kinds import GALLERY, IMAGE_VERSION, ResourceKind
 
 T = TypeVar("T")
-READ_CONCURRENCY = 200
+READ_CONCURRENCY = 100
 """Lists in flight at once: a whole level of an estate of 100 definitions in one wave, within ARM's
-burst of 250 reads per subscription (token bucket, API-FACTS §8)."""
+burst of 250 reads per subscription (token bucket, API-FACTS §8); the session keeps as many connections."""
 MAX_PAGES = 1000
 """Pages of one list beyond which it is an error. Far above any real list: Azure allows 100 galleries,
 1,000 image definitions and 10,000 image versions per subscription and region (Azure Compute Gallery,

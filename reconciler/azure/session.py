@@ -45,6 +45,10 @@ from reconciler.azure.target import (
 )
 from reconciler.core.model import DEFAULT_SUBSCRIPTION
 
+READ_CONNECTIONS = 100
+"""Connections kept to the endpoint: a level of 100 lists in one wave; more would cost a TLS handshake each
+for little (ARM's read burst is 250 per subscription)."""
+
 EMULATOR_TENANT = "00000000-0000-0000-0000-000000000001"
 REQUEST_TIMEOUT = 120.0
 """Default deadline of one HTTP exchange with ARM, in seconds (ARM answers reads in well under a second,
@@ -291,7 +295,9 @@ class ArmSession:
         ctx = ssl.create_default_context(cafile=target.ca_bundle or None)
         # One TLS context and connection pool for every call: the default async transport rebuilds
         # the context per request, which costs a new handshake each time (see sdk-notes).
-        self._http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=ctx, limit=64), trust_env=True)
+        self._http = aiohttp.ClientSession(
+            connector=aiohttp.TCPConnector(ssl=ctx, limit=READ_CONNECTIONS), trust_env=True
+        )
         if target.is_emulator:
             self._credential = EmulatorToken()
         else:

@@ -57,6 +57,7 @@ class Group:
         return await self.fake.send("delete", names)
 
     async def get(self, *names: str, **kw: Any) -> Body:
+        await asyncio.sleep(self.fake.delay)
         return Body(
             {
                 "name": names[-1],

@@ -85,7 +85,11 @@ def test_a_long_wait_says_what_it_is_waiting_for() -> None:
 
 def test_ctrl_c_names_and_journals_what_azure_accepted_and_what_was_on_its_way(tmp_path: Path) -> None:
     # The version create is accepted and replicating; the second version's request never got an answer.
-    fake = FakeAzure(states={"create gal/ubuntu/1.0.0": "InProgress"}, unanswered={"create gal/ubuntu/1.1.0"})
+    fake = FakeAzure(
+        states={"create gal/ubuntu/1.0.0": "InProgress"},
+        unanswered={"create gal/ubuntu/1.1.0"},
+        version_state="Creating",
+    )
     events = Events()
     journal = Journal(tmp_path / "journal.jsonl", {"name": "test", "subscriptionId": SUB})
     desired = desired_state(gallery(), definition(), version("1.0.0"), version("1.1.0"))
