@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import shlex
+import warnings
 
 import click
 
@@ -74,7 +75,7 @@ def parse_reconcile(args: list[str]) -> click.Context:
     """
     ctx = cli.make_context("reconcile", list(args))
     group: click.Command = cli
-    rest = ctx.protected_args + ctx.args
+    rest = _unparsed(ctx)
     while isinstance(group, click.Group):
         if not rest:
             raise click.UsageError("no command given", ctx)
@@ -83,5 +84,13 @@ def parse_reconcile(args: list[str]) -> click.Context:
             raise click.UsageError(f"no such command {rest[:1]}", ctx)
         ctx = command.make_context(name, list(rest), parent=ctx)
         group = command
-        rest = ctx.protected_args + ctx.args if isinstance(command, click.Group) else []
+        rest = _unparsed(ctx) if isinstance(command, click.Group) else []
     return ctx
+
+
+def _unparsed(ctx: click.Context) -> list[str]:
+    """A group's subcommand and its arguments: click 8 keeps the name in `protected_args` (deprecated from 8.2),
+    click 9 in `args`."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        return [*getattr(ctx, "protected_args", []), *ctx.args]
