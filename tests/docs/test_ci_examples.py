@@ -345,3 +345,19 @@ def test_pr_comment_creates_one_comment_then_updates_it(tmp_path: Path, capsys: 
     out = capsys.readouterr()
     assert "not-a-real-token" not in out.out + out.err
     assert module.main([str(plan)], {**env, "SYSTEM_ACCESSTOKEN": ""}) == 1
+
+
+@pytest.mark.e2e
+def test_the_stale_plan_message_in_the_ci_readme_is_what_apply_prints(run: Any) -> None:
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"changes nothing and says why:\n\n```text\n(.*?)\n```", readme, re.S)
+    assert block, "examples/ci/README.md no longer shows the stale-plan message"
+    manifests = run.workdir / "manifests"
+    manifests.mkdir()
+    source = (ROOT / "manifests" / "quickstart" / "gallery.yaml").read_text(encoding="utf-8")
+    (manifests / "gallery.yaml").write_text(source, encoding="utf-8")
+    run("plan", "--out", "plan.json", "manifests/")
+    (manifests / "gallery.yaml").write_text(source.replace("replicaCount: 2", "replicaCount: 3"), encoding="utf-8")
+    output = run("apply", "plan.json", expect=1).output
+    for line in block.group(1).splitlines():
+        assert line in output, f"apply did not print {line!r}:\n{output}"
