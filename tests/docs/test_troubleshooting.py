@@ -84,7 +84,7 @@ def s_nested(run: Cli) -> str:
     run("apply", "--auto-approve", write(run, definition()))
     body = {
         "location": "eastus",
-        "properties": {"publishingProfile": {"targetRegions": [{"name": "westcentralus"}]},
+        "properties": {"publishingProfile": {"targetRegions": [{"name": "eastus"}]},
                        "storageProfile": {"source": {"id": VM}}},
     }  # fmt: skip
     versions = run.compute().gallery_image_versions
@@ -158,12 +158,11 @@ def s_version_name(run: Cli) -> str:
 
 
 def s_source_region(run: Cli) -> str:
-    return run(
-        "apply",
-        "--auto-approve",
-        write(run, definition(versions=version("{virtualMachine: {name: myVM}}", "[eastus]"))),
-        expect=1,
-    ).output
+    image = "{managedImage: {resourceGroup: platform-images, name: ubuntu-base}}"  # in westeurope
+    elsewhere = refused_unwritten(run, write(run, definition("Generalized", version(image, "[westeurope, eastus]"))))
+    vm = "{virtualMachine: {name: myVM}}"  # in eastus, the gallery's region
+    omitted = write(run, definition(versions=version(vm, "[westcentralus]")))
+    return elsewhere + run("apply", "--auto-approve", omitted, expect=1).output
 
 
 def s_duplicate_regions(run: Cli) -> str:
@@ -172,20 +171,39 @@ def s_duplicate_regions(run: Cli) -> str:
     ).output
 
 
+def refused_unwritten(run: Cli, path: str) -> str:
+    """What `apply` prints for a plan it refuses, after checking that it wrote nothing (no gallery)."""
+    output = run("apply", "--auto-approve", path, expect=1).output
+    assert not list(run.compute().galleries.list_by_resource_group("myGalleryRG")), output
+    return output
+
+
 def s_source_not_found(run: Cli) -> str:
-    return run(
-        "apply",
-        "--auto-approve",
-        write(run, definition(versions=version("{virtualMachine: {name: noSuchVM}}", "[westcentralus, eastus]"))),
-        expect=1,
-    ).output
+    return refused_unwritten(
+        run, write(run, definition(versions=version("{virtualMachine: {name: noSuchVM}}", "[eastus]")))
+    )
+
+
+GEN1_IMAGE = {
+    "resourceGroup": "platform-images",
+    "name": "gen1-base",
+    "location": "westeurope",
+    "osType": "Linux",
+    "osState": "Generalized",
+    "hyperVGeneration": "V1",
+}
 
 
 def s_os_state(run: Cli) -> str:
-    image = "{managedImage: {resourceGroup: platform-images, name: ubuntu-base}}"
-    return run(
-        "apply", "--auto-approve", write(run, definition(versions=version(image, "[westeurope, eastus]"))), expect=1
-    ).output
+    run.admin.seed({"images": [GEN1_IMAGE]})
+    image = "{managedImage: {resourceGroup: platform-images, name: %s}}"
+    specialized = definition(versions=version(image % "ubuntu-base", "[westeurope]"))
+    unset_generation = (
+        "      myGen1Definition:\n        identifier: {publisher: myPublisher, offer: myOffer, sku: gen1}\n"
+        "        osType: Linux\n        osState: Generalized\n" + version(image % "gen1-base", "[westeurope]")
+    )
+    body = (specialized + unset_generation).replace("  myGallery:\n", "  myGallery:\n    location: westeurope\n")
+    return refused_unwritten(run, write(run, body))
 
 
 def s_luns(run: Cli) -> str:
