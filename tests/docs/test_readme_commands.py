@@ -2,10 +2,12 @@
 
 Each block runs in a fresh copy of the repository's manifests, through bash, with `reconcile` (and
 `.venv/bin/reconcile`) being this checkout's. What is not run, and why, is listed here and asserted, so a new
-command cannot slip past: the install and test commands (CI runs those), the az CLI lines (placeholders;
-docs/getting-started.md's az lines run in test_getting_started_az.py) and the Python sample. One change is
-made: `reconcile emulator serve --port 8443` and the commands pointed at it use a free port instead, since
-8443 may be taken on a shared machine.
+command cannot slip past: the install and test commands (CI runs those), the benchmark (about five minutes;
+tests/bench runs a smoke of it, and its line here is parsed by the benchmark's own argument parser, whose
+defaults must be what the README's comment says), the az CLI lines (placeholders; docs/getting-started.md's az
+lines run in test_getting_started_az.py) and the Python sample. One change is made: `reconcile emulator serve
+--port 8443` and the commands pointed at it use a free port instead, since 8443 may be taken on a shared
+machine.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 NOT_RUN = re.compile(r"^(python3 -m venv|\.venv/bin/pip install|\.venv/bin/python -m pytest|pip install)")
+BENCH = re.compile(r"^\.venv/bin/python -m bench ")
 
 
 def _commands(block: Block) -> list[str]:
@@ -67,7 +70,22 @@ def test_the_readme_blocks_with_reconcile_commands_are_these() -> None:
     assert [(b.language, len(_commands(b))) for b in README_BLOCKS] == [("sh", 1), ("yaml", 2), ("sh", 2)]
     skipped = [b for b in blocks(README) if b.language in ("sh", "console") and not _commands(b)]
     for block in skipped:
-        assert all(NOT_RUN.match(line) for line in logical_lines(block.text)), block.text
+        assert all(NOT_RUN.match(line) or BENCH.match(line) for line in logical_lines(block.text)), block.text
+
+
+def test_the_benchmark_line_is_what_the_benchmark_accepts(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Not run (minutes); parsed as `python -m bench` parses it, and its comment checked against the defaults."""
+    from bench.run import parse_args
+
+    [line] = [ln for b in blocks(README) for ln in logical_lines(b.text) if BENCH.match(ln)]
+    [argv] = [c for c in simple_commands(line) if c[:3] == [".venv/bin/python", "-m", "bench"]]
+    monkeypatch.chdir(tmp_path)  # --json is relative to where it runs
+    opts = parse_args(argv[3:])
+    comment = line.split("#", 1)[1]
+    match = re.fullmatch(r"\s*estates (\w+) and (\w+), (\d+) ms per request, medians of (\d+) runs\s*", comment)
+    assert match, f"the README's benchmark comment changed: {comment!r}"
+    assert [e.name for e in opts.estates] == [match.group(1), match.group(2)]
+    assert (opts.latency_ms, opts.runs) == (int(match.group(3)), int(match.group(4)))
 
 
 def _free_port() -> int:
@@ -161,23 +179,11 @@ def test_the_emulator_server_block_runs(tmp_path: Path) -> None:
     assert re.search(r"Plan: \d+ to add", outputs[1])
 
 
-class EmbeddedSavedPlanIsStale(AssertionError):
-    """The known defect: the saved plan is refused because the embedded emulator's port changed."""
-
-
-@pytest.mark.xfail(
-    strict=True,
-    raises=EmbeddedSavedPlanIsStale,
-    reason="a saved plan never applies against the embedded emulator: each run starts it on a new port, and "
-    "`apply plan.json` reports the plan stale because the endpoint differs (commands/apply.py stale_reasons)",
-)
 def test_the_cd_snippet_plans_to_the_step_summary_and_applies_the_saved_plan(tmp_path: Path) -> None:
     workdir = _scratch(tmp_path)
-    try:
-        _run_block(README_BLOCKS[1], workdir)
-    except AssertionError as err:
-        if "the saved plan is stale" in str(err) and "this run targets local emulator" in str(err):
-            raise EmbeddedSavedPlanIsStale(str(err)) from None
-        raise
+    outputs = _run_block(README_BLOCKS[1], workdir)  # each command must exit 0: the saved plan is not stale
     summary = (workdir / "step-summary.md").read_text(encoding="utf-8")
     assert summary.startswith("### Gallery Reconciler plan:")
+    assert re.search(r"Apply: [1-9]\d* succeeded", outputs[1]), outputs[1]
+    done = _bash(".venv/bin/reconcile plan manifests/", workdir)
+    assert done.returncode == 0 and "No changes." in done.stdout, done.stdout + done.stderr
