@@ -222,6 +222,10 @@ def test_action_script_passes_arguments_summary_and_exit_codes(tmp_path: Path) -
     assert (code, exit_code) == (0, "0") and summary == "### plan of plan --markdown --out plan.json manifests/\n"
     code, _, exit_code = _run_action_script(tmp_path, "plan", "--detailed-exitcode manifests/", 2)
     assert (code, exit_code) == (0, "2")  # changes present is an outcome, not a failure
+    code, _, exit_code = _run_action_script(tmp_path, "plan", "--detailed-exitcode manifests/", 3)
+    assert (code, exit_code) == (0, "3")  # so is "only blocked changes"
+    code, _, exit_code = _run_action_script(tmp_path, "plan", "manifests/", 1)
+    assert (code, exit_code) == (1, "1")  # a plan Azure would refuse, or an error, fails the step
     code, _, exit_code = _run_action_script(tmp_path, "apply", "plan.json", 1)
     assert (code, exit_code) == (1, "1")
 
