@@ -448,9 +448,11 @@ class Executor:
         if final is not None:
             if final.info.replication:
                 self.events.progress(step, final.info.replication)
-            failed = [r.region for r in final.info.replication if r.state.lower() == "failed"]
+            failed = [r for r in final.info.replication if r.state.lower() == "failed"]
             if failed or (final.info.provisioning_state or "").lower() == "failed":
-                return FAILED, f"replication failed in {', '.join(failed) or 'a region'}"
+                where = ", ".join(r.region for r in failed) or "a region"
+                details = "; ".join(dict.fromkeys(r.details for r in failed if r.details))
+                return FAILED, f"replication failed in {where}" + (f" (Azure: {details})" if details else "")
         return SUCCEEDED, "replicated to every target region"
 
     async def _settled(
