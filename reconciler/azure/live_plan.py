@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from reconciler.azure.errors import explain_error
 from reconciler.azure.reads import read_live
+from reconciler.azure.recycle_bin import read_recycle_bin
 from reconciler.azure.session import Clients
 from reconciler.azure.target import Target
 from reconciler.core.diff import DiffOptions
@@ -28,6 +30,9 @@ async def plan_live(
 
     try:
         live = await read_live(clients, desired)
+        bin_ = await read_recycle_bin(clients, desired, live)
+        if bin_:
+            live = dataclasses.replace(live, recycle_bin=bin_)
     except AzureError as err:
         raise UserError(explain_error(err, target, "reading live state (nothing was changed)")) from err
     missing = rg.missing(desired, live.resource_groups)

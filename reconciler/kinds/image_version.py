@@ -17,7 +17,7 @@ from reconciler.core import arm_json as aj
 from reconciler.core import model as m
 from reconciler.core.changes import FieldChange
 from reconciler.core.keyed import Keyed
-from reconciler.core.reasons import FieldReason, Note, Reason
+from reconciler.core.reasons import FieldReason, Reason
 from reconciler.core.regions import display_name, fold_region
 from reconciler.kinds.base import Field, ResourceKind
 from reconciler.kinds.gallery import gallery_id
@@ -489,11 +489,6 @@ class ImageVersionKind(ResourceKind):
         if resource.source is not None and resource.source.address:
             return (resource.source.address,)
         return ()
-
-    def deletion_notes(self, live: LiveResource) -> list[tuple[Note, tuple[str, ...]]]:
-        if live.resource.block_deletion_before_end_of_life:
-            return [(Note.SAFETY_BLOCKS_DELETION, ())]
-        return []
 
     # ------------------------------------------------------------------ model -> ARM
 
