@@ -122,8 +122,8 @@ def blocker_text(why: Why[Blocker]) -> str:
             until = f"until its end-of-life date {day(s[0])}" if s and s[0] else "as it has no end-of-life date"
             return (
                 "its safety profile (blockDeletionBeforeEndOfLife) forbids deleting it before its end of life, and "
-                f"Azure refuses {until}; it is not attempted (set safety.blockDeletionBeforeEndOfLife: false first "
-                "to delete it sooner)"
+                f"Azure refuses {until}; it is not attempted (to delete it sooner, switch its "
+                "blockDeletionBeforeEndOfLife off first)"
             )
         case Blocker.CHILD_DELETION_BLOCKED:
             return f"it cannot be deleted while {_join(s)} cannot (see there)"
