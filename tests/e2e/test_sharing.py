@@ -3,6 +3,7 @@ cannot change in place, and the consumer-side check of `reconcile status`."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +168,35 @@ def test_unmanaged_sharing_is_left_alone_and_groups_are_read_only_for_shared_gal
     run.admin.reset()
     assert changed(run.plan_json(path)) == {}
     assert run.admin.requests()["byOperation"].get("Galleries_Get") == 1  # the $expand read of a Groups gallery
+
+
+def test_status_confirms_from_the_consumer_side_where_a_shared_gallery_is_visible(run: Cli) -> None:
+    run.admin.seed({"subscriptions": [{"id": SUB_A}, {"id": SUB_B}]})
+    path = write(run.workdir, f"{{permissions: Groups, subscriptions: [{SUB_A}]}}")
+    run("apply", "--auto-approve", path)
+    # without a consumer subscription a direct share is not checked, and status says so
+    unchecked = json.loads(run("status", "--json", path).stdout)["sharing"]
+    assert [(r["gallery"], r["visible"]) for r in unchecked] == [("shared", None)]
+    assert "--consumer-subscription" in unchecked[0]["detail"]
+    seen = json.loads(run("status", "--json", "--consumer-subscription", SUB_A, path).stdout)["sharing"]
+    assert {(r["region"], r["consumer"], r["visible"]) for r in seen} == {
+        ("westeurope", SUB_A, True),
+        ("northeurope", SUB_A, True),  # the version's other target region
+    }
+    # a subscription it is not shared with does not see it: status fails
+    result = run("status", "--consumer-subscription", SUB_B, path, expect=1)
+    assert "Sharing, seen by consumers" in result.stdout and "NO" in result.stdout
+
+
+def test_status_checks_a_community_gallery_with_the_owners_credentials(run: Cli) -> None:
+    path = write(run.workdir, f"{{permissions: Community, {COMMUNITY}}}")
+    run("apply", "--auto-approve", "--allow-community", path)
+    rows = json.loads(run("status", "--json", path).stdout)["sharing"]
+    assert {(r["region"], r["consumer"], r["visible"]) for r in rows} == {
+        ("westeurope", "community", True),
+        ("northeurope", "community", True),
+    }
+    assert all(r["detail"].startswith("contoso-") for r in rows)
+    run.compute().gallery_sharing_profile.begin_update(RG, "shared", {"operationType": "Reset"}).result()
+    rows = json.loads(run("status", "--json", path, expect=1).stdout)["sharing"]
+    assert [(r["visible"], r["detail"]) for r in rows] == [(False, "community sharing is not enabled")]
