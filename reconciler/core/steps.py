@@ -87,9 +87,8 @@ def build_steps(
         steps[step.id] = step
         return step
 
-    def shares(change: ResourceChange, after: Step | None) -> None:
-        if change.kind == GALLERY.name and any(is_share_path(c.path) for c in change.changes):
-            add(Step(Operation.SHARE, change.address, change.kind, deps={after.id} if after else set()))
+    def shares(change: ResourceChange) -> bool:
+        return change.kind == GALLERY.name and any(is_share_path(c.path) for c in change.changes)
 
     for change in changes:
         if not change.actionable:
@@ -97,12 +96,14 @@ def build_steps(
         if change.kind == rg.NAME:
             add(Step(Operation.CREATE_GROUP, change.address, change.kind))
         elif change.action is Action.CREATE:
-            shares(change, add(Step(Operation.CREATE, change.address, change.kind)))
+            created = add(Step(Operation.CREATE, change.address, change.kind))
+            if shares(change):
+                add(Step(Operation.SHARE, change.address, change.kind, deps={created.id}))
         elif change.action is Action.UPDATE:
-            # A gallery whose only changes are its sharing needs no PUT or PATCH, only `/share`.
-            body = [c for c in change.changes if not (change.kind == GALLERY.name and is_share_path(c.path))]
-            update = add(Step(Operation.UPDATE, change.address, change.kind)) if body or not change.changes else None
-            shares(change, update)
+            # Sharing changes go through `/share`; the update after it stamps the applied digest (which covers
+            # membership), so it is written only once the sharing is as the manifests say.
+            shared = add(Step(Operation.SHARE, change.address, change.kind)) if shares(change) else None
+            add(Step(Operation.UPDATE, change.address, change.kind, deps={shared.id} if shared else set()))
         elif change.action is Action.DELETE:
             deleting(change)
         elif change.action is Action.RESTORE:

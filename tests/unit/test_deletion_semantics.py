@@ -88,7 +88,8 @@ def test_back_to_private_is_an_update_with_each_member_shown_and_the_community_w
         (f"sharingProfile.groups[AADTenants][{T}]", T, None),
     }
     steps = build_steps([change], desired, live_state())
-    assert [s.operation for s in steps] == [Operation.SHARE]  # /share only: no PUT, no PATCH
+    # /share, then the PATCH that stamps the applied digest, only once the sharing succeeded
+    assert [(s.operation, s.deps) for s in steps] == [(Operation.SHARE, set()), (Operation.UPDATE, {"share:gal"})]
     community = shared_live(Sharing("Community", community=INFO, community_enabled=True))
     [change] = diff_states(desired, live_state(community))
     assert [n.code for n in change.notes] == [Note.UNSHARE_COMMUNITY]
