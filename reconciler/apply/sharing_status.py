@@ -21,10 +21,7 @@ from reconciler.core import model as m
 from reconciler.kinds import GALLERY
 from reconciler.kinds.gallery import COMMUNITY, GROUPS
 
-NOT_CHECKED = (
-    "not checked: a direct share is seen from a subscription it is shared with; pass --consumer-subscription ID "
-    "(with credentials that can read that subscription)"
-)
+NOT_CHECKED = "not checked: a direct share is seen from a consumer; pass --consumer-subscription ID"
 
 
 def _regions(desired: m.DesiredState, gallery: Any) -> list[str]:
