@@ -84,6 +84,10 @@ class Note(str, enum.Enum):
     """A community gallery being deleted: apply resets its sharing first (Azure refuses the delete before)."""
     UNSHARE_COMMUNITY = "unshare-community"
     """A community gallery going private: its consumers' scale sets stop scaling out."""
+    WAITS_FOR_SOURCE = "waits-for-source"
+    """subjects: the id of a source version still replicating; apply waits for it before creating."""
+    SOURCE_NOT_CHECKED = "source-not-checked"
+    """subjects: what the source kind does not expose through ARM, so the plan could not check it."""
 
 
 class FieldReason(str, enum.Enum):

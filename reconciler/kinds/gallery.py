@@ -226,6 +226,7 @@ class GalleryKind(ResourceKind):
     depth = 0
     arm_type = "Microsoft.Compute/galleries"
     manifest_key = "galleries"
+    list_segment = "providers/Microsoft.Compute/galleries"
     sdk_group = "galleries"
     model = Gallery
 

@@ -18,6 +18,7 @@ from reconciler.core import model as m
 from reconciler.core.changes import FieldChange
 from reconciler.core.keyed import Keyed
 from reconciler.core.reasons import FieldReason, Reason
+from reconciler.core.redact import without_query
 from reconciler.core.regions import display_name, fold_region
 from reconciler.kinds.base import Field, ResourceKind
 from reconciler.kinds.gallery import gallery_id
@@ -102,6 +103,12 @@ class ImageVersion:
     block_deletion_before_end_of_life: bool | None = None
     tags: m.Tags = ()
     origin: m.Origin | None = field(default=None, compare=False, hash=False, repr=False)
+    property_origins: tuple[tuple[str, m.Origin], ...] = field(default=(), compare=False, hash=False, repr=False)
+    """Where `source`, `dataDisks` and `targetRegions` are written, for plan-time checks of the source."""
+
+    def origin_of(self, prop: str) -> m.Origin | None:
+        """Where a property is written, else where the version is."""
+        return dict(self.property_origins).get(prop, self.origin)
 
     @property
     def kind(self) -> ImageVersionKind:
@@ -134,7 +141,9 @@ def _source_json(s: m.Source | None) -> dict[str, Any] | None:
     if s.id:
         out["id"] = s.id
     if s.uri:
-        out["uri"] = s.uri
+        # A VHD URI's query is its SAS: a credential that rotates, not the blob's identity. Compared and shown
+        # without it (a rotated SAS is no change); the create body still sends the full URI (`_disk_source_body`).
+        out["uri"] = without_query(s.uri)
     if s.storage_account_id:
         out["storageAccountId"] = s.storage_account_id
     return out
@@ -287,6 +296,7 @@ class ImageVersionKind(ResourceKind):
     depth = 2
     arm_type = "Microsoft.Compute/galleries/images/versions"
     manifest_key = "versions"
+    list_segment = "versions"
     sdk_group = "gallery_image_versions"
     model = ImageVersion
 
@@ -371,6 +381,7 @@ class ImageVersionKind(ResourceKind):
             block_deletion_before_end_of_life=safety.get("blockDeletionBeforeEndOfLife"),
             tags=builder.tags(node),
             origin=builder.origin(node),
+            property_origins=builder.property_origins(node, "source", "dataDisks", "targetRegions"),
         )
 
     # ------------------------------------------------------------------ comparison

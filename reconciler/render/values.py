@@ -6,15 +6,18 @@ import json
 import re
 from typing import Any
 
+from reconciler.core.redact import redact_text
+
 _SHARED = re.compile(r"^sharingProfile\.groups\[(Subscriptions|AADTenants)\]\[(.+)\]$")
 _GROUP = {"Subscriptions": "subscription", "AADTenants": "tenant"}
 
 
 def show(value: Any) -> str:
+    """A field value as plans print it: JSON-like, `(none)` for None, secrets (a SAS, a token) redacted."""
     if value is None:
         return "(none)"
     if isinstance(value, str):
-        return json.dumps(value)
+        return json.dumps(redact_text(value))
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items() if v is not None) + "}"
     if isinstance(value, list):

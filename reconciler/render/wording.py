@@ -171,6 +171,13 @@ def note_text(why: Why[Note]) -> str:
                 "going private ends community sharing: scale sets that other users made from its images can no "
                 "longer scale out"
             )
+        case Note.WAITS_FOR_SOURCE:
+            return f"waits for its source {_join(why.subjects)} to finish replicating before it is created"
+        case Note.SOURCE_NOT_CHECKED:
+            return (
+                f"not checked before apply: the source's {_join(why.subjects)} "
+                "(a VHD's contents are not visible through ARM)"
+            )
 
 
 def field_reason_text(reason: FieldReason) -> str:

@@ -178,7 +178,10 @@ def test_versions_already_in_the_recycle_bin_hold_their_definition_until_soft_de
 
 def test_replacing_a_version_where_soft_delete_is_on_needs_the_bypass(run: Cli) -> None:
     run("apply", "--auto-approve", write(run.workdir, version("1.0.0")))
-    other = version("1.0.0").replace("name: ubuntu-base", "name: win2022-base")
+    other = version("1.0.0").replace(
+        "managedImage: {resourceGroup: platform-images, name: ubuntu-base}",
+        "snapshot: {resourceGroup: platform-images, name: ubuntu-os-snap}",
+    )
     path = write(run.workdir, other)
     change = by_address(run.plan_json(path, extra=("--allow-replace",)), "gal/ubuntu/1.0.0")
     assert change["action"] == "replace" and change["blocked"]["code"] == "replace-needs-bypass-soft-delete"
