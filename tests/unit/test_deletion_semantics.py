@@ -8,6 +8,9 @@ from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from reconciler.core import model as m
 from reconciler.core.arm_json import LiveInfo
 from reconciler.core.changes import Action
@@ -196,3 +199,24 @@ def test_the_plan_schema_lists_every_code_and_action() -> None:
     assert set(defs["blocker"]["properties"]["code"]["enum"]) == {b.value for b in Blockers}
     assert set(defs["note"]["properties"]["code"]["enum"]) == {n.value for n in Notes}
     assert set(defs["resourceChange"]["properties"]["action"]["enum"]) == {a.value for a in Actions}
+
+
+_IDS = st.sets(st.sampled_from([A, B, T, "dddddddd-0000-0000-0000-00000000000d"]), max_size=4)
+
+
+@given(want_subs=_IDS, want_tenants=_IDS, have_subs=_IDS, have_tenants=_IDS)
+def test_the_share_requests_take_any_membership_to_the_wanted_one(
+    want_subs: set[str], want_tenants: set[str], have_subs: set[str], have_tenants: set[str]
+) -> None:
+    """Invariant: Add and Remove, applied as Azure applies them, leave exactly the manifests' membership; nothing
+    is sent when they already agree, and never more than one request of each kind."""
+    want = gallery(sharing=Sharing("Groups", tuple(sorted(want_subs)), tuple(sorted(want_tenants))))
+    have = gallery(sharing=Sharing("Groups", tuple(sorted(have_subs)), tuple(sorted(have_tenants))))
+    members = {"Subscriptions": set(have_subs), "AADTenants": set(have_tenants)}
+    operations = share_operations(want, have)
+    assert [o.operation for o in operations] in ([], ["Add"], ["Remove"], ["Add", "Remove"])
+    for operation in operations:
+        for kind, ids in operation.groups:
+            members[kind] = members[kind] | set(ids) if operation.operation == "Add" else members[kind] - set(ids)
+    assert members == {"Subscriptions": want_subs, "AADTenants": want_tenants}
+    assert (operations == []) == (want_subs == have_subs and want_tenants == have_tenants)
