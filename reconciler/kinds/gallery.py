@@ -152,7 +152,10 @@ def _sharing_from_manifest(value: Any) -> Sharing | None:
 def _sharing_from_arm(profile: Any) -> Sharing:
     """A live sharing profile; groups as read (a list does not carry them: `needs_full_read` reads them)."""
     profile = profile or {}
-    permissions = profile.get("permissions") or PRIVATE
+    # Azure's spelling of the enum whatever the case it answers in (modelAsString: any case is accepted)
+    permissions = {p.lower(): p for p in (PRIVATE, GROUPS, COMMUNITY)}.get(
+        str(profile.get("permissions") or PRIVATE).lower(), str(profile.get("permissions"))
+    )
     groups = {g.get("type"): g.get("ids") or [] for g in profile.get("groups") or []}
     info = profile.get("communityGalleryInfo") or {}
     community = CommunityInfo(*(info.get(k) or "" for k in COMMUNITY_KEYS)) if info else None
