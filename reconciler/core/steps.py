@@ -21,7 +21,7 @@ from reconciler.core.live_state import LiveState
 from reconciler.errors import UserError
 from reconciler.kinds import GALLERY, IMAGE_VERSION
 from reconciler.kinds import resource_group as rg
-from reconciler.kinds.gallery import is_share_path
+from reconciler.kinds.gallery import PERMISSIONS, is_share_path
 
 
 class Operation(str, enum.Enum):
@@ -88,7 +88,11 @@ def build_steps(
         return step
 
     def shares(change: ResourceChange) -> bool:
-        return change.kind == GALLERY.name and any(is_share_path(c.path) for c in change.changes)
+        # A create's permissions go in its PUT; the rest of its sharing (members, enabling) needs `/share`.
+        created = change.action is Action.CREATE
+        return change.kind == GALLERY.name and any(
+            is_share_path(c.path) and not (created and c.path == PERMISSIONS) for c in change.changes
+        )
 
     for change in changes:
         if not change.actionable:

@@ -98,6 +98,17 @@ def test_back_to_private_is_an_update_with_each_member_shown_and_the_community_w
     assert [n.code for n in change.notes] == [Note.UNSHARE_COMMUNITY]
 
 
+def test_a_new_gallery_is_shared_in_a_step_of_its_own_only_when_there_is_something_to_share() -> None:
+    for sharing, operations in (
+        (Sharing("Groups", (A,), ()), [Operation.CREATE, Operation.SHARE]),
+        (Sharing("Groups", (), ()), [Operation.CREATE]),  # the PUT sets the permissions; no member to add
+        (Sharing("Private"), [Operation.CREATE]),
+    ):
+        desired = desired_state(gallery(sharing=sharing))
+        [create] = diff_states(desired, live_state())
+        assert [s.operation for s in build_steps([create], desired, live_state())] == operations
+
+
 def test_community_sharing_waits_for_its_opt_in_and_its_information_is_fixed() -> None:
     desired = desired_state(gallery(sharing=Sharing("Community", community=INFO)))
     [create] = diff_states(desired, live_state())
