@@ -15,6 +15,7 @@ updatable in place (recorded: 30/7 changed to 31/8 by a PUT).
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -79,8 +80,12 @@ def _ids(values: Any) -> tuple[str, ...] | None:
     return None if values is None else tuple(sorted({str(v).lower() for v in values}))
 
 
+@functools.lru_cache(maxsize=65536)
 def gallery_id(subscription_id: str, resource_group: str, *names: str) -> str:
-    """The ARM id of a gallery or of a resource below it, from its gallery / image / version names."""
+    """The ARM id of a gallery or of a resource below it, from its gallery / image / version names.
+
+    Cached: a plan asks for each resource's id several times (diff, steps, rendering).
+    """
     from azure.mgmt.core.tools import resource_id
 
     children = {}
