@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from reconciler.azure.reads import READ_CONCURRENCY, as_json
+from reconciler.azure.reads import READ_CONCURRENCY, list_json
 from reconciler.azure.session import Clients
 from reconciler.core import arm_json as aj
 from reconciler.core import model as m
+from reconciler.core.api import GALLERY_API_VERSION
 from reconciler.core.live_state import LiveState, SoftDeletedVersion
 from reconciler.kinds import IMAGE_DEFINITION
+from reconciler.kinds.gallery import gallery_id
 
 
 def definitions_to_read(desired: m.DesiredState, live: LiveState) -> list[Any]:
@@ -66,23 +68,22 @@ async def read_recycle_bin(
     from azure.core.exceptions import HttpResponseError
 
     sem = asyncio.Semaphore(concurrency)
-    operations = clients.compute.soft_deleted_resource
 
     async def one(definition: Any) -> list[SoftDeletedVersion]:
+        # SoftDeletedResource_ListByArtifactName, read as JSON through the session's pipeline like every list
+        gallery = gallery_id(definition.subscription_id, definition.resource_group, definition.gallery)
+        url = (
+            f"{gallery}/softdeletedartifacttypes/Images/artifacts/{definition.name}/versions"
+            f"?api-version={GALLERY_API_VERSION}"
+        )
         async with sem:
-            pager = operations.list_by_artifact_name(
-                definition.resource_group,
-                definition.gallery,
-                "Images",
-                definition.name,
-                **IMAGE_DEFINITION.sdk_options,
-            )
             try:
-                return [_entry(definition, as_json(item)) async for item in pager]
+                items = await list_json(clients.arm, url, f"the recycle bin of {definition.address}")
             except HttpResponseError as err:
                 if err.status_code == 400:
                     return []
                 raise
+        return [_entry(definition, item) for item in items]
 
     found = await asyncio.gather(*(one(d) for d in definitions_to_read(desired, live)))
     return {m.resource_key(v.address): v for entries in found for v in entries}

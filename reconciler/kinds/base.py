@@ -242,6 +242,9 @@ class ResourceKind:
         """True when a listed item lacks facts a GET provides (a version still replicating)."""
         return False
 
+    full_read_expand: ClassVar[str] = ""
+    """The `$expand` of the GET that completes a listed item (`ReplicationStatus`, `SharingProfile/Groups`)."""
+
     async def get_full(self, compute: Any, resource: Any) -> Any:
         """The GET that completes a listed item (see `needs_full_read`)."""
         raise NotImplementedError

@@ -403,6 +403,8 @@ class GalleryKind(ResourceKind):
     def list_children(self, compute: Any, parent: tuple[str, str]) -> Any:
         return compute.galleries.list_by_resource_group(parent[1], **self.sdk_options)
 
+    full_read_expand = "SharingProfile/Groups"
+
     def needs_full_read(self, body: aj.JSON) -> bool:
         # Lists never carry the sharing groups: read them for galleries Azure says are shared with groups only.
         profile = (body.get("properties") or {}).get("sharingProfile") or {}

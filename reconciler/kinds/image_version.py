@@ -638,6 +638,8 @@ class ImageVersionKind(ResourceKind):
             parent.resource_group, parent.gallery, parent.name, **self.sdk_options
         )
 
+    full_read_expand = "ReplicationStatus"
+
     def needs_full_read(self, body: aj.JSON) -> bool:
         # ARM's list does not carry replication status, and a converged version has nothing to report.
         state = ((body.get("properties") or {}).get("provisioningState") or "").lower()

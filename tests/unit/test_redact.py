@@ -127,12 +127,11 @@ def test_plan_values_and_plan_documents_are_redacted_at_the_boundary() -> None:
 def test_replication_details_are_redacted_as_they_are_read() -> None:
     """`reconcile status` and apply progress show Azure's per-region details, which may quote the source URI."""
     import asyncio
+    import json
 
     from reconciler.azure.reads import read_version
     from reconciler.azure.session import Clients
     from tests.unit.plan_fixtures import version
-
-    import json
 
     class Response:
         status_code = 200
