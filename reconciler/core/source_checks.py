@@ -275,8 +275,24 @@ def unknown_regions(desired: m.DesiredState) -> set[str]:
 
 
 def check_regions(desired: m.DesiredState, available: set[str]) -> list[Diagnostic]:
-    """Target regions the subscription does not list: Azure refuses the version (an unavailable location)."""
+    """Locations and target regions the subscription does not list: Azure refuses the create
+    (`LocationNotAvailableForResourceType`), so a gallery there would fail half-way through an apply."""
     out = []
+    for gallery in desired.galleries:
+        if gallery.location and gallery.location not in available:
+            origin = gallery.origin
+            out.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    f"gallery {gallery.address}: the subscription has no region {gallery.location}, so Azure would "
+                    "refuse the gallery and everything in it",
+                    file=origin.file if origin else None,
+                    line=origin.line if origin else None,
+                    column=origin.column if origin else None,
+                    hint="check the spelling of its location (or the scope's); `az account list-locations -o table` "
+                    "lists the subscription's regions",
+                )
+            )
     for version in desired.versions:
         missing = sorted(t.name for t in version.target_regions if t.name not in available)
         if not missing:

@@ -214,6 +214,20 @@ def test_regions_are_checked_against_the_subscriptions_own_list(run: Cli) -> Non
     refused(run, str(path), "the subscription has no region westus9", f"{path}:14:13:")
 
 
+def test_a_gallery_location_the_subscription_lacks_is_refused_by_the_plan(run: Cli) -> None:
+    path = run.workdir / "estate.yaml"
+    path.write_text(
+        "apiVersion: gallery-reconciler/v1\n"
+        "scope: {resourceGroup: platform-images, location: westeurope}\n"
+        "galleries:\n"
+        "  gal:\n"
+        "    location: westus9\n",
+        encoding="utf-8",
+    )
+    # Azure answers LocationNotAvailableForResourceType to the gallery's PUT: the plan says it first.
+    refused(run, str(path), "gallery gal: the subscription has no region westus9", f"{path}:4:3:")
+
+
 def test_removing_or_moving_a_declared_data_disk_plans_a_replacement_naming_it(run: Cli) -> None:
     os_snap = "{snapshot: {resourceGroup: platform-images, name: ubuntu-os-snap}}"
     disks = (
