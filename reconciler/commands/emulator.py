@@ -157,13 +157,21 @@ def _seed_local(data: Path, doc: dict) -> list[str]:
     from reconciler.emulator.backend import Backend, Config
     from reconciler.emulator.store import Store
 
+    fresh = not (data / "state.sqlite").exists()
     try:
         data.mkdir(parents=True, exist_ok=True)
         store = Store(data / "state.sqlite")
     except OSError as err:
         raise UserError(f"cannot open data directory {data}: {err.strerror or err}") from err
     try:
-        return seeding.apply(Backend(store, Config()), doc)
+        backend = Backend(store, Config())
+        if fresh:
+            # A fresh state directory gets the demo seed first, as `serve` and the embedded target give it:
+            # seeding one's own sources must not take away the quickstart's.
+            from reconciler.emulator import DEMO_SEED
+
+            seeding.apply(backend, seeding.load_file(Path(DEMO_SEED)))
+        return seeding.apply(backend, doc)
     finally:
         store.close()
 

@@ -130,6 +130,8 @@ class _Checker:
         """Azure: "Gallery image version publishing profile regions <...> must contain the location of image
         version <sourceRegion>." (API-FACTS §5.3, [D-TSG]; [D-SIG]: the source region is one of the targets)."""
         targets = {t.name for t in self.version.target_regions}
+        if facts.location and facts.location != self.version.location:
+            return  # the source-region error already stands; adding its region to targets would not help
         if facts.location and targets and facts.location not in targets:
             self.add(
                 Severity.ERROR,
@@ -193,12 +195,17 @@ class _Checker:
                 f"set purchasePlan {{name: {theirs[0]}, product: {theirs[1]}, publisher: {theirs[2]}}} on {hint_where}",
             )
 
-    def size(self, facts: SourceFacts, prop: str) -> None:
+    def size(self, facts: SourceFacts, prop: str, disk: str | None = None) -> None:
+        """Size limits; `disk` names the manifest's data disk whose own source `facts` is (its size is the
+        snapshot's or disk's, which SourceFacts holds as an OS disk size)."""
         shallow = (self.version.replication_mode or "").lower() == "shallow"
         limit = SHALLOW_REPLICATION_MAX_GB if shallow else FULL_REPLICATION_MAX_GB
-        sizes = [("OS disk", facts.os_disk_size_gb)] + [
-            (f"data disk LUN {lun}", size) for lun, size in facts.data_disks
-        ]
+        if disk is not None:
+            sizes = [(disk, facts.os_disk_size_gb)]
+        else:
+            sizes = [("OS disk", facts.os_disk_size_gb)] + [
+                (f"data disk LUN {lun}", size) for lun, size in facts.data_disks
+            ]
         for what, size in sizes:
             if size is not None and size >= limit:
                 mode = "shallow" if shallow else "full"
@@ -255,7 +262,7 @@ def check_sources(
             found = facts.get((key or "").lower())
             exists = found is not None and checker.exists(found, "dataDisks", f"data disk LUN {disk.lun} source")
             if exists and found is not None and disk.source.kind is not m.SourceKind.VHD:
-                checker.size(found, "dataDisks")
+                checker.size(found, "dataDisks", f"data disk LUN {disk.lun}")
     return report
 
 
@@ -268,8 +275,24 @@ def unknown_regions(desired: m.DesiredState) -> set[str]:
 
 
 def check_regions(desired: m.DesiredState, available: set[str]) -> list[Diagnostic]:
-    """Target regions the subscription does not list: Azure refuses the version (an unavailable location)."""
+    """Locations and target regions the subscription does not list: Azure refuses the create
+    (`LocationNotAvailableForResourceType`), so a gallery there would fail half-way through an apply."""
     out = []
+    for gallery in desired.galleries:
+        if gallery.location and gallery.location not in available:
+            origin = gallery.origin
+            out.append(
+                Diagnostic(
+                    Severity.ERROR,
+                    f"gallery {gallery.address}: the subscription has no region {gallery.location}, so Azure would "
+                    "refuse the gallery and everything in it",
+                    file=origin.file if origin else None,
+                    line=origin.line if origin else None,
+                    column=origin.column if origin else None,
+                    hint="check the spelling of its location (or the scope's); `az account list-locations -o table` "
+                    "lists the subscription's regions",
+                )
+            )
     for version in desired.versions:
         missing = sorted(t.name for t in version.target_regions if t.name not in available)
         if not missing:

@@ -159,6 +159,8 @@ class _Reporter:
             missing = [k for k in error.validator_value if k not in error.instance]
             for key in missing:
                 self.add(f"missing required property '{key}'", path, at_key=True)
+        elif validator == "enum" and error.instance is None and "type" in schema:
+            return  # the type error at the same place already says null is not accepted
         elif validator == "enum":
             options = [str(o) for o in error.validator_value]
             text = str(error.instance)
@@ -170,6 +172,8 @@ class _Reporter:
             names = [expected] if isinstance(expected, str) else list(expected)
             wanted = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
             hint = "quote the value" if "string" in names and not isinstance(error.instance, (dict, list)) else None
+            if error.instance is None:
+                hint = "null is not accepted here: give a value, or leave the line out"
             if "integer" in names and isinstance(error.instance, float) and error.instance.is_integer():
                 hint = f"write {int(error.instance)}"
             self.add(f"expected {wanted}, got {_describe(error.instance)}", path, hint=hint)

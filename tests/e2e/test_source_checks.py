@@ -137,6 +137,25 @@ def test_a_source_too_big_for_full_replication_warns_and_shallow_is_quiet(run: C
     assert shallow["problems"] == []
 
 
+def test_a_data_disk_too_big_is_named_by_its_lun_not_as_the_os_disk(run: Cli) -> None:
+    run.admin.seed(SOURCES)
+    disks = "dataDisks: [{lun: 3, source: {snapshot: {resourceGroup: platform-images, name: huge-snap}}}]"
+    plan = run.plan_json(
+        estate(run.workdir, "{snapshot: {resourceGroup: platform-images, name: ubuntu-os-snap}}", extra=disks)
+    )
+    (problem,) = plan["problems"]
+    assert "the source's data disk LUN 3 is 3000 GB" in problem["message"]
+    assert "OS disk" not in problem["message"]
+
+
+def test_a_source_in_another_region_is_not_also_told_to_join_the_target_regions(run: Cli) -> None:
+    run.admin.seed(SOURCES)
+    path = estate(run.workdir, "{managedImage: {resourceGroup: platform-images, name: far-image}}")
+    text = refused(run, path, "is in eastus, but the version is created in westeurope")
+    # Adding eastus to targetRegions would not make Azure accept a source outside the version's region.
+    assert "add eastus to targetRegions" not in text
+
+
 def test_what_a_vhd_cannot_tell_is_said_plainly(run: Cli) -> None:
     source = (
         "{vhd: {uri: 'https://imagevhds.blob.core.windows.net/vhds/ubuntu.vhd', "
@@ -193,6 +212,20 @@ def test_regions_are_checked_against_the_subscriptions_own_list(run: Cli) -> Non
     validated = run("validate", str(path))
     assert "unknown Azure region 'westus9'" in validated.stdout + validated.stderr  # offline: only a warning
     refused(run, str(path), "the subscription has no region westus9", f"{path}:14:13:")
+
+
+def test_a_gallery_location_the_subscription_lacks_is_refused_by_the_plan(run: Cli) -> None:
+    path = run.workdir / "estate.yaml"
+    path.write_text(
+        "apiVersion: gallery-reconciler/v1\n"
+        "scope: {resourceGroup: platform-images, location: westeurope}\n"
+        "galleries:\n"
+        "  gal:\n"
+        "    location: westus9\n",
+        encoding="utf-8",
+    )
+    # Azure answers LocationNotAvailableForResourceType to the gallery's PUT: the plan says it first.
+    refused(run, str(path), "gallery gal: the subscription has no region westus9", f"{path}:4:3:")
 
 
 def test_removing_or_moving_a_declared_data_disk_plans_a_replacement_naming_it(run: Cli) -> None:

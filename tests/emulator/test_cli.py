@@ -93,3 +93,21 @@ def test_seed_errors_are_one_line(tmp_path: Path) -> None:
     assert result.exit_code == 1 and "cannot read seed file" in result.output
     result = runner.invoke(emulator, ["seed", str(bad), "--endpoint", "https://127.0.0.1:1"])
     assert result.exit_code == 2 and "--ca-bundle" in result.output
+
+
+def test_seeding_a_fresh_data_dir_keeps_the_demo_sources(tmp_path: Path) -> None:
+    from reconciler.emulator.store import Store
+
+    seed = tmp_path / "seed.json"
+    seed.write_text(json.dumps({"resourceGroups": [{"name": "rg1", "location": "eastus"}]}))
+    result = CliRunner().invoke(emulator, ["seed", str(seed), "--data", str(tmp_path / "data")])
+    assert result.exit_code == 0, result.output
+    store = Store(tmp_path / "data" / "state.sqlite")
+    try:
+        vm = (
+            "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/myGalleryRG/providers/"
+            "Microsoft.Compute/virtualMachines/myVM"
+        )
+        assert store.get(vm) is not None  # the demo seed the embedded target would have given it
+    finally:
+        store.close()

@@ -151,3 +151,28 @@ def test_the_reference_example_in_the_docs_validates(tmp_path: Path) -> None:
     (tmp_path / "doc.yaml").write_text(example.group(1))
     result = CliRunner().invoke(cli, ["validate", str(tmp_path)])
     assert result.exit_code == 0, result.output
+
+
+def test_null_for_a_value_that_cannot_be_cleared_is_one_error_that_says_so(tmp_path: Path) -> None:
+    path = tmp_path / "m.yaml"
+    path.write_text(
+        "apiVersion: gallery-reconciler/v1\n"
+        "scope: {resourceGroup: rg, location: eastus}\n"
+        "galleries:\n"
+        "  g:\n"
+        "    definitions:\n"
+        "      d:\n"
+        "        identifier: {publisher: p, offer: o, sku: s}\n"
+        "        osType: Linux\n"
+        "        osState: Generalized\n"
+        "        hyperVGeneration: null\n",
+        encoding="utf-8",
+    )
+    result = CliRunner().invoke(cli, ["validate", str(path)])
+    assert result.exit_code == 1
+    errors = [line for line in result.output.splitlines() if "hyperVGeneration" in line]
+    # Quoting would make it the string "null", and Python's None is no spelling a manifest author wrote.
+    assert errors == [
+        f"{path}:10:27: galleries.g.definitions.d.hyperVGeneration: expected a string, got null "
+        "(null is not accepted here: give a value, or leave the line out)"
+    ]
