@@ -287,10 +287,16 @@ def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions |
     _hold_children_of_blocked_replacements(changes)
     listed = frozenset(m.resource_key(a) for a in desired.policy.prune_unmanaged)
     _deletions(wanted, live, options, changes, listed, estate)
+    return rg.planned_creates(desired, live.resource_groups) + order_changes(list(changes.values()))
+
+
+def order_changes(changes: list[ResourceChange]) -> list[ResourceChange]:
+    """Resource groups first (as given), then each kind in order (see `_plan_order`)."""
     from reconciler.kinds import BY_NAME
 
-    ordered = sorted(changes.values(), key=lambda c: _plan_order(c, BY_NAME[c.kind].depth))
-    return rg.planned_creates(desired, live.resource_groups) + ordered
+    groups = [c for c in changes if c.kind not in BY_NAME]
+    rest = [c for c in changes if c.kind in BY_NAME]
+    return groups + sorted(rest, key=lambda c: _plan_order(c, BY_NAME[c.kind].depth))
 
 
 def _plan_order(change: ResourceChange, depth: int) -> tuple[Any, ...]:
