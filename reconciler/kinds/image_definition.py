@@ -165,8 +165,11 @@ class Lifecycle:
         return self.retention is None and self.end_of_life_after_days is None and not self.promote_when_replicated
 
 
-def lifecycle_from_manifest(gallery_rules: Any, definition_rules: Any) -> Lifecycle | None:
-    """The rules in force for a definition: its own `lifecycle` keys over its gallery's (null: none here)."""
+def lifecycle_from_manifest(gallery_rules: Any, definition_rules: Any, *, cleared: bool = False) -> Lifecycle | None:
+    """The rules in force for a definition: its own `lifecycle` keys over its gallery's (a key written null: no
+    such rule here). `cleared`: the definition writes `lifecycle: null`, so none of its gallery's apply."""
+    if cleared:
+        return None
     merged = {**(gallery_rules or {}), **(definition_rules or {})}
     retention = merged.get("retention")
     rules = Lifecycle(
@@ -312,7 +315,11 @@ class ImageDefinitionKind(ResourceKind):
             else (() if "disallowedDiskTypes" in props else None),
             cleared=builder.cleared(node, nested=("recommended",)),
             tags=builder.tags(node),
-            lifecycle=lifecycle_from_manifest(gallery.props.get("lifecycle"), props.get("lifecycle")),
+            lifecycle=lifecycle_from_manifest(
+                gallery.props.get("lifecycle"),
+                props.get("lifecycle"),
+                cleared="lifecycle" in props and props["lifecycle"] is None,
+            ),
             origin=builder.origin(node),
         )
 

@@ -38,8 +38,14 @@ def end_of_life_by_rule(version: Declared) -> bool:
     """Whether the version's definition (or its gallery's default) gives it an end of life by rule."""
     definition = version.parent
     gallery = definition.parent if definition is not None else None
-    merged = {
-        **(((gallery.props if gallery else {}).get("lifecycle")) or {}),
-        **(((definition.props if definition else {}).get("lifecycle")) or {}),
-    }
-    return bool(merged.get("endOfLifeAfterDays"))
+    if definition is None:
+        return False
+    from reconciler.kinds.image_definition import lifecycle_from_manifest
+
+    props = definition.props
+    rules = lifecycle_from_manifest(
+        (gallery.props if gallery else {}).get("lifecycle"),
+        props.get("lifecycle"),
+        cleared="lifecycle" in props and props["lifecycle"] is None,
+    )
+    return rules is not None and bool(rules.end_of_life_after_days)
