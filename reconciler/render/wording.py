@@ -158,8 +158,8 @@ def note_text(why: Why[Note]) -> str:
             days, basis, date = (*why.subjects, "", "", "")[:3]
             since = f"after it was published ({day(basis)})"
             if basis == "apply":
-                since = "from this apply (Azure publishes it now)"
-            return f"end of life by rule: {_days(days)} {since}, {day(date)}"
+                since = "from this apply (when Azure publishes it)"
+            return f"end of life by rule: {day(date)}, {_days(days)} {since}"
         case Note.END_OF_LIFE_BY_RULE_PASSED:
             days, published, date = (*why.subjects, "", "", "")[:3]
             return (
