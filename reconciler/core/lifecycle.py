@@ -171,6 +171,8 @@ def expired_unlisted(desired: m.DesiredState, live: LiveState, now: datetime) ->
         for d in desired.definitions
         if d.lifecycle is not None and d.lifecycle.end_of_life_after_days
     }
+    if not rules:
+        return {}
     listed = {m.resource_key(v.address) for v in desired.versions}
     out: dict[str, Expired] = {}
     for key, item in live.resources.items():
