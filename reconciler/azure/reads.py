@@ -22,6 +22,7 @@ from reconciler.azure.errors import MalformedResponse, PagingLoop
 from reconciler.azure.session import Clients
 from reconciler.core import arm_json as aj
 from reconciler.core import model as m
+from reconciler.core.api import GALLERY_API_VERSION
 from reconciler.core.live_state import LiveResource, LiveState
 from reconciler.core.redact import redact_text
 from reconciler.kinds import GALLERY, IMAGE_VERSION, ResourceKind
@@ -132,6 +133,23 @@ async def list_json(client: Any, url: str, what: str, max_pages: int | None = No
     return items
 
 
+async def get_json(client: Any, url: str, what: str) -> aj.JSON:
+    """One ARM resource as JSON through the client's pipeline (errors as `list_json`)."""
+    from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ResourceNotFoundError, map_error
+    from azure.core.rest import HttpRequest
+    from azure.mgmt.core.exceptions import ARMErrorFormat
+
+    response = await client.send_request(HttpRequest("GET", url))
+    raw = await response.read()
+    if response.status_code != 200:
+        map_error(response.status_code, response, {401: ClientAuthenticationError, 404: ResourceNotFoundError})
+        raise HttpResponseError(response=response, error_format=ARMErrorFormat)
+    body = parse_json_body(raw, response.headers.get("content-type", ""), what)
+    if not isinstance(body, dict):
+        raise MalformedResponse(f"{what}: Azure's answer is not a resource, so nothing was read")
+    return body
+
+
 def parse_json_body(raw: bytes, content_type: str, what: str) -> Any:
     """A response body as JSON; a page that is not JSON (a captive portal's HTML) is a `MalformedResponse`."""
     import json
@@ -162,7 +180,7 @@ def _display_safe(info: aj.LiveInfo) -> aj.LiveInfo:
 
 class _Reader:
     def __init__(self, clients: Clients, concurrency: int) -> None:
-        self.compute = clients.compute
+        self.arm = clients.arm
         self.sem = asyncio.Semaphore(concurrency)
         self.found: dict[str, LiveResource] = {}
 
@@ -184,14 +202,16 @@ class _Reader:
 
     async def level(self, kind: ResourceKind, parent: Any) -> None:
         """List `kind` under `parent`, keep each item, and descend to the next kind."""
-        bodies = await self.limited(lambda: list_json(self.compute, kind.list_url(parent), _describe(kind, parent)))
+        bodies = await self.limited(lambda: list_json(self.arm, kind.list_url(parent), _describe(kind, parent)))
         await asyncio.gather(*(self.item(kind, parent, body) for body in bodies))
 
     async def item(self, kind: ResourceKind, parent: Any, body: aj.JSON) -> None:
         resource, info = kind.from_arm(parent, body)
         if kind.needs_full_read(body):
-            full = await self.limited(lambda: kind.get_full(self.compute, resource))
-            resource, info = kind.from_arm(parent, as_json(full))
+            expand = f"$expand={kind.full_read_expand}&" if kind.full_read_expand else ""
+            url = f"{resource.id}?{expand}api-version={GALLERY_API_VERSION}"
+            full = await self.limited(lambda: get_json(self.arm, url, f"{kind.name} {resource.address}"))
+            resource, info = kind.from_arm(parent, full)
         self.found[m.resource_key(resource.address)] = LiveResource(resource, _display_safe(info))
         if kind.child is not None:
             await self.level(kind.child, resource)
@@ -207,8 +227,9 @@ async def read_live(clients: Clients, desired: m.DesiredState, *, concurrency: i
         # A gallery about to be created: its name must be free in the whole subscription. One list,
         # made only then, so a no-change plan stays at one request per group, gallery and definition.
         ours = {key for key, _ in groups}
-        subscription_galleries = clients.compute.galleries.list(**GALLERY.sdk_options)
-        for body in await collect(subscription_galleries, "the gallery list of the subscription"):
+        url = f"/subscriptions/{groups[0][1].subscription_id if groups else ''}/providers/Microsoft.Compute/galleries"
+        url += f"?api-version={GALLERY_API_VERSION}"
+        for body in await list_json(clients.arm, url, "the gallery list of the subscription"):
             sub, group = aj.id_parts(body.get("id", ""))
             if (sub, group.lower()) not in ours:
                 elsewhere[body["name"].lower()] = body["id"]
@@ -225,8 +246,12 @@ async def read_version(clients: Clients, version: Any) -> LiveResource | None:
 
     from azure.core.exceptions import ResourceNotFoundError
 
+    from reconciler.kinds.gallery import gallery_id
+
+    rid = gallery_id(version.subscription_id, version.resource_group, version.gallery, version.definition, version.name)
+    url = f"{rid}?$expand=ReplicationStatus&api-version={GALLERY_API_VERSION}"
     try:
-        body = await IMAGE_VERSION.get_full(clients.compute, version)
+        body = await get_json(clients.arm, url, f"version {version.gallery}/{version.definition}/{version.name}")
     except ResourceNotFoundError:
         return None
     parent = SimpleNamespace(
@@ -235,5 +260,5 @@ async def read_version(clients: Clients, version: Any) -> LiveResource | None:
         gallery=version.gallery,
         name=version.definition,
     )
-    found, info = IMAGE_VERSION.from_arm(parent, as_json(body))
+    found, info = IMAGE_VERSION.from_arm(parent, body)
     return LiveResource(found, _display_safe(info))

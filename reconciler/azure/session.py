@@ -28,7 +28,6 @@ import json
 import logging
 import ssl
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -266,10 +265,32 @@ def open_target(request: TargetRequest, manifest_subscription: str | None) -> Ta
     return Target(AZURE, cloud.arm_endpoint, subscription, cloud)
 
 
-@dataclass
 class Clients:
-    compute: Any
-    resources: Any
+    """The SDK clients of one session: azure-mgmt-resource's, and azure-mgmt-compute's made on first use.
+
+    Importing azure-mgmt-compute costs about half a second of CPU; a plan with nothing to create reads
+    through `resources.send_request` (the same pipeline: credential, retries, guards) and never needs it.
+    Tests may pass ready clients (`Clients(compute=..., resources=...)`).
+    """
+
+    def __init__(self, compute: Any = None, resources: Any = None, make_compute: Any = None) -> None:
+        self._compute, self.resources, self._make_compute = compute, resources, make_compute
+
+    @property
+    def compute(self) -> Any:
+        if self._compute is None and self._make_compute is not None:
+            self._compute = self._make_compute()
+        return self._compute
+
+    @property
+    def arm(self) -> Any:
+        """A client for raw ARM requests (`send_request`) through the session's pipeline."""
+        return self.resources if self.resources is not None else self.compute
+
+    async def close(self) -> None:
+        for client in (self._compute, self.resources):
+            if client is not None:
+                await client.close()
 
 
 class ArmSession:
@@ -288,7 +309,6 @@ class ArmSession:
     async def __aenter__(self) -> Clients:
         import aiohttp
         from azure.core.pipeline.transport import AioHttpTransport
-        from azure.mgmt.compute.aio import ComputeManagementClient
         from azure.mgmt.resource.resources.aio import ResourceManagementClient
 
         target = self.target
@@ -316,20 +336,22 @@ class ArmSession:
             "retry_read": 5,
         }
         sub, timeout = target.subscription_id, self.request_timeout
+        credential = self._credential
+
+        def compute() -> Any:
+            from azure.mgmt.compute.aio import ComputeManagementClient
+
+            return ComputeManagementClient(credential, sub, **common, **guard_policies(target.endpoint, timeout))
+
         self.clients = Clients(
-            compute=ComputeManagementClient(
-                self._credential, sub, **common, **guard_policies(target.endpoint, timeout)
-            ),
-            resources=ResourceManagementClient(
-                self._credential, sub, **common, **guard_policies(target.endpoint, timeout)
-            ),
+            resources=ResourceManagementClient(credential, sub, **common, **guard_policies(target.endpoint, timeout)),
+            make_compute=compute,
         )
         return self.clients
 
     async def __aexit__(self, *exc: object) -> None:
         if self.clients is not None:
-            await self.clients.compute.close()
-            await self.clients.resources.close()
+            await self.clients.close()
         if self._credential is not None:
             await self._credential.close()
         if self._http is not None:

@@ -77,14 +77,17 @@ class Plan:
             "change": counts[Action.UPDATE],
             "replace": counts[Action.REPLACE],
             "destroy": counts[Action.DELETE],
+            "restore": counts[Action.RESTORE],
             "noop": counts[Action.NOOP],
             "blocked": len(self.blocked()),
         }
 
     def summary_line(self) -> str:
         s = self.summary()
+        restore = f"{s['restore']} to restore, " if s["restore"] else ""
         line = (
-            f"Plan: {s['add']} to add, {s['change']} to change, {s['replace']} to replace, {s['destroy']} to destroy."
+            f"Plan: {s['add']} to add, {restore}{s['change']} to change, {s['replace']} to replace, "
+            f"{s['destroy']} to destroy."
         )
         if s["blocked"]:
             line += f" {s['blocked']} blocked (not applied without opt-in)."
@@ -97,7 +100,12 @@ class Plan:
             "tool": {"name": "gallery-reconciler", "version": __version__},
             "createdAt": self.created_at,
             "target": self.target.to_json(),
-            "options": {"allowReplace": self.options.allow_replace, "prune": self.options.prune},
+            "options": {
+                "allowReplace": self.options.allow_replace,
+                "prune": self.options.prune,
+                "allowCommunity": self.options.allow_community,
+                "bypassSoftDelete": self.options.bypass_soft_delete,
+            },
             "manifests": {"paths": list(self.manifest_paths), "digest": self.manifest_digest},
             "resources": [c.to_json(wording) for c in self.changes],
             "latest": [lc.to_json() for lc in self.latest],
@@ -119,7 +127,12 @@ class Plan:
             target=TargetInfo.from_json(data["target"]),
             changes=tuple(ResourceChange.from_json(c) for c in data["resources"]),
             latest=tuple(LatestChange.from_json(lc) for lc in data.get("latest", [])),
-            options=DiffOptions(allow_replace=bool(opts.get("allowReplace")), prune=bool(opts.get("prune"))),
+            options=DiffOptions(
+                allow_replace=bool(opts.get("allowReplace")),
+                prune=bool(opts.get("prune")),
+                allow_community=bool(opts.get("allowCommunity")),
+                bypass_soft_delete=bool(opts.get("bypassSoftDelete")),
+            ),
             manifest_paths=tuple(data["manifests"]["paths"]),
             manifest_digest=data["manifests"]["digest"],
             created_at=data.get("createdAt", ""),
@@ -160,10 +173,10 @@ def build_plan(
     now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     effective = (options or DiffOptions()).widened_by(desired.policy)
     resolution = resolve_lifecycle(desired, live, effective, now)
-    changes = _promotions(diff_states(resolution.desired, live, effective), resolution.promoted)
+    changes = _promotions(diff_states(resolution.desired, live, effective, now=now), resolution.promoted)
     expired = {**expired_unlisted(desired, live, now), **resolution.expired}
     changes, retention = apply_retention(
-        resolution.desired, live, changes, prune=effective.prune, now=now, expired=expired
+        resolution.desired, live, changes, options=effective, now=now, expired=expired
     )
     changes = order_changes(with_notes(changes, resolution.notes))
     return Plan(
@@ -189,7 +202,7 @@ def resolve_lifecycle(desired: m.DesiredState, live: LiveState, options: DiffOpt
         return Resolution(desired)
     fresh = [
         m.resource_key(c.address)
-        for c in diff_states(desired, live, options)
+        for c in diff_states(desired, live, options, now=now)
         if c.kind == "version" and c.action in (Action.CREATE, Action.REPLACE)
     ]
     return resolve(desired, live, fresh, now)

@@ -16,7 +16,9 @@ an end of life not reached (Azure refuses: DeleteGalleryImageVersionBlockedBefor
 `latest` resolves to in any region now or once the plan is applied; and a definition is never left without a
 version that is not excluded from latest (nor without any version). At most `maxRetentionDeletions` versions
 (settings; default `DEFAULT_MAX_DELETIONS`) are deleted per run, oldest published first: the rest are shown
-blocked until a later run. Deletions need the pruning opt-in (`--prune` / `settings.prune`).
+blocked until a later run. Deletions need the pruning opt-in (`--prune` / `settings.prune`), and are what
+any version deletion is (`diff.version_deletion`): a soft delete, restorable until a date the plan gives, where
+the gallery's soft delete is on.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from typing import Any
 from reconciler.core import model as m
 from reconciler.core.arm_json import format_datetime
 from reconciler.core.changes import Action, ResourceChange, Wording
+from reconciler.core.diff import DiffOptions, version_deletion
 from reconciler.core.latest import Candidate, resolve_latest, versions_before_after
 from reconciler.core.lifecycle import Expired
 from reconciler.core.live_state import LiveResource, LiveState
@@ -231,48 +234,33 @@ def _keep_one_eligible(chosen: list[tuple[_Member, Why[Reason]]], kept: list[Kep
     kept.append(Kept(member.name, hit, guard))
 
 
-def soft_delete_note(gallery: LiveResource | None, now: datetime) -> Why[Note] | None:
-    """Until when a version deleted now stays restorable, when its live gallery reports soft delete on with a
-    retention period (`softDeletePolicy.retentionPeriodInDays`, and `gracePeriodInDays` after it, 2026-03-03);
-    None otherwise (the plan does not guess a period Azure did not report).
-
-    Recorded (test_gallery_soft_delete_policy_and_recycle_bin): retention 31, grace 8 → `consumptionEndTime`
-    31 days and `hardDeletionTargetTime` 39 days after `softDeletedTime`.
-    """
-    if gallery is None:
-        return None
-    policy = (gallery.info.body.get("properties") or {}).get("softDeletePolicy") or {}
-    enabled = policy.get("isSoftDeleteEnabled")
-    days = policy.get("retentionPeriodInDays")
-    if not (enabled is True or str(enabled).lower() == "true") or not isinstance(days, int) or isinstance(days, bool):
-        return None
-    grace = policy.get("gracePeriodInDays")
-    grace = grace if isinstance(grace, int) and not isinstance(grace, bool) else 0
-    usable = now.replace(microsecond=0) + timedelta(days=days)
-    purged = usable + timedelta(days=grace)
-    return Why(Note.SOFT_DELETE, (format_datetime(usable) or "", format_datetime(purged) or ""))
-
-
 def _deletion(
-    member: _Member, hit: Why[Reason], estate: str, blocked: Why[Blocker] | None, soft: Why[Note] | None
+    member: _Member, hit: Why[Reason], blocked: Why[Blocker] | None, context: _Context
 ) -> ResourceChange:
+    """The deletion of a selected version, with what Azure does with it (`diff.version_deletion`: a soft delete
+    and until when it is restorable where the gallery's soft delete is on, or a permanent one with the bypass)."""
     assert member.live is not None
     item = member.live
-    notes: list[Why[Note]] = []
-    if not item.info.owned_by(estate):
-        notes.append(Why(Note.NOT_CREATED_BY_TOOL))
-    if soft is not None:
-        notes.append(soft)
-    return ResourceChange(
+    notes = () if item.info.owned_by(context.estate) else (Why(Note.NOT_CREATED_BY_TOOL),)
+    change = ResourceChange(
         item.address,
         IMAGE_VERSION.name,
         Action.DELETE,
         item.resource.id,
         reason=hit,
         blocked=blocked,
-        notes=tuple(notes),
+        notes=notes,
         fingerprint=item.info.fingerprint,
     )
+    return version_deletion(change, item, context.options, context.live, context.now)
+
+
+@dataclass(frozen=True)
+class _Context:
+    estate: str
+    options: DiffOptions
+    live: LiveState
+    now: datetime
 
 
 def apply_retention(
@@ -280,14 +268,14 @@ def apply_retention(
     live: LiveState,
     changes: list[ResourceChange],
     *,
-    prune: bool,
+    options: DiffOptions,
     now: datetime,
     expired: Mapping[str, Expired],
 ) -> tuple[list[ResourceChange], tuple[RetentionReport, ...]]:
     """The plan's changes with retention deciding the unlisted versions of governed definitions, and a report
     per governed definition. Returned changes are in the input's order, retention deletions appended.
 
-    :param prune: the pruning opt-in, which retention deletions need too.
+    :param options: the plan's opt-ins: retention deletions need the pruning one too (`prune`).
     :param expired: versions whose end of life by rule has passed (`core.lifecycle`), by key.
     """
     governed = governed_definitions(desired, changes)
@@ -331,14 +319,14 @@ def apply_retention(
     oldest_first = sorted(
         chosen, key=lambda pair: (pair[0].live.resource.published_date or _EARLIEST, pair[0].live.address.lower())
     )
+    context = _Context(estate, options, live, now)
     deletions = []
     for place, (member, hit) in enumerate(oldest_first):
         if place >= cap:
             blocked: Why[Blocker] | None = Why(Blocker.RETENTION_CAP, (str(cap),))
         else:
-            blocked = None if prune else Why(Blocker.NEEDS_PRUNE)
-        gallery = live.resources.get(m.resource_key(member.live.resource.gallery))
-        deletions.append(_deletion(member, hit, estate, blocked, soft_delete_note(gallery, now)))
+            blocked = None if options.prune else Why(Blocker.NEEDS_PRUNE)
+        deletions.append(_deletion(member, hit, blocked, context))
     return kept_changes + deletions, tuple(reports)
 
 

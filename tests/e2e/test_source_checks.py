@@ -193,3 +193,34 @@ def test_regions_are_checked_against_the_subscriptions_own_list(run: Cli) -> Non
     validated = run("validate", str(path))
     assert "unknown Azure region 'westus9'" in validated.stdout + validated.stderr  # offline: only a warning
     refused(run, str(path), "the subscription has no region westus9", f"{path}:14:13:")
+
+
+def test_removing_or_moving_a_declared_data_disk_plans_a_replacement_naming_it(run: Cli) -> None:
+    os_snap = "{snapshot: {resourceGroup: platform-images, name: ubuntu-os-snap}}"
+    disks = (
+        "dataDisks:\n"
+        "              - {lun: 0, source: {snapshot: {resourceGroup: platform-images, name: data-snap-1}}}\n"
+        "              - {lun: 1, source: {disk: {resourceGroup: platform-images, name: data-disk-1}}}"
+    )
+    path = estate(run.workdir, os_snap, extra=disks)
+    run("apply", "--auto-approve", path)
+    assert changed(run.plan_json(path)) == {}
+    one = estate(run.workdir, os_snap, extra=disks.rsplit("\n", 1)[0])
+    version = next(r for r in run.plan_json(one)["resources"] if r["address"] == "gal/ubuntu/1.0.0")
+    assert version["action"] == "replace"
+    assert [c["path"] for c in version["changes"]] == ["storageProfile.dataDiskImages[lun=1]"]
+    moved = estate(run.workdir, os_snap, extra=disks.replace("lun: 1", "lun: 2"))
+    version = next(r for r in run.plan_json(moved)["resources"] if r["address"] == "gal/ubuntu/1.0.0")
+    assert version["action"] == "replace"
+    assert sorted(c["path"] for c in version["changes"]) == [
+        "storageProfile.dataDiskImages[lun=1]",
+        "storageProfile.dataDiskImages[lun=2].source",
+    ]
+
+
+def test_target_regions_without_the_sources_region_are_refused_by_the_plan(run: Cli) -> None:
+    path = estate(run.workdir, "{managedImage: {resourceGroup: platform-images, name: ubuntu-base}}")
+    Path(path).write_text(
+        Path(path).read_text().replace("targetRegions: [westeurope]", "targetRegions: [northeurope]"), encoding="utf-8"
+    )
+    refused(run, path, "the target regions do not include the source's region westeurope", f"{path}:14:13:")

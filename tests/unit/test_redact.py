@@ -127,25 +127,31 @@ def test_plan_values_and_plan_documents_are_redacted_at_the_boundary() -> None:
 def test_replication_details_are_redacted_as_they_are_read() -> None:
     """`reconcile status` and apply progress show Azure's per-region details, which may quote the source URI."""
     import asyncio
+    import json
 
     from reconciler.azure.reads import read_version
     from reconciler.azure.session import Clients
     from tests.unit.plan_fixtures import version
 
-    class Versions:
-        async def get(self, *names: str, **kw: object) -> dict[str, object]:
+    class Response:
+        status_code = 200
+        headers = {"content-type": "application/json"}
+
+        async def read(self) -> bytes:
             failed = {"region": "West Europe", "state": "Failed", "progress": 10}
             failed["details"] = f"Cannot read source {BLOB}?{SAS}: the SAS expired"
-            return {
-                "name": names[-1],
+            body = {
+                "name": "1.0.0",
                 "location": "westeurope",
                 "properties": {"provisioningState": "Failed", "replicationStatus": {"summary": [failed]}},
             }
+            return json.dumps(body).encode()
 
-    class Compute:
-        gallery_image_versions = Versions()
+    class Arm:  # what `send_request` of an SDK client answers for the version's GET
+        async def send_request(self, request: object) -> Response:
+            return Response()
 
-    found = asyncio.run(read_version(Clients(compute=Compute(), resources=None), version()))
+    found = asyncio.run(read_version(Clients(resources=Arm()), version()))
     assert found is not None
     assert found.info.replication[0].details == f"Cannot read source {BLOB}?{REDACTED}: the SAS expired"
 

@@ -15,7 +15,7 @@ from reconciler.core.latest import Candidate, latest_in
 from reconciler.core.live_state import LiveResource
 from reconciler.core.plan import build_plan
 from reconciler.core.reasons import Guard, Reason, RetentionRule, Why
-from reconciler.core.retention import _keep_one_eligible, _Member, soft_delete_note
+from reconciler.core.retention import _keep_one_eligible, _Member
 from reconciler.kinds.image_definition import Lifecycle, Retention
 from reconciler.kinds.image_version import TargetRegion
 from tests.unit.plan_fixtures import as_live, definition, desired_state, gallery, live_state, version
@@ -117,20 +117,6 @@ def test_a_last_eligible_version_is_kept_even_where_latest_would_not_say() -> No
     _keep_one_eligible(chosen, kept, after)
     assert [m.name for m, _ in chosen] == ["1.0.0"]
     assert [(k.version, k.guard.code) for k in kept] == [("1.1.0", Guard.LAST_ELIGIBLE)]
-
-
-def test_soft_delete_note_only_when_the_gallery_reports_a_retention_period() -> None:
-    def with_policy(policy: dict[str, Any] | None) -> LiveResource:
-        item = as_live(gallery())
-        body = {**item.info.body, "properties": {"softDeletePolicy": policy} if policy else {}}
-        return replace(item, info=replace(item.info, body=body))
-
-    assert soft_delete_note(with_policy(None), NOW) is None
-    assert soft_delete_note(with_policy({"isSoftDeleteEnabled": True}), NOW) is None  # no period reported
-    assert soft_delete_note(with_policy({"isSoftDeleteEnabled": False, "retentionPeriodInDays": 7}), NOW) is None
-    recorded = {"isSoftDeleteEnabled": True, "retentionPeriodInDays": 31, "gracePeriodInDays": 8}
-    note = soft_delete_note(with_policy(recorded), NOW)
-    assert note is not None and note.subjects == ("2026-07-02T00:00:00+00:00", "2026-07-10T00:00:00+00:00")
 
 
 # ---------------------------------------------------------------- invariants over random definitions

@@ -75,6 +75,20 @@ class Group:
 
 
 @dataclass
+class FakeResponse:
+    """What `send_request` returns: status, headers and a JSON body."""
+
+    status_code: int
+    body: dict[str, Any]
+    headers: dict[str, str] = field(default_factory=lambda: {"content-type": "application/json"})
+
+    async def read(self) -> bytes:
+        import json
+
+        return json.dumps(self.body).encode()
+
+
+@dataclass
 class FakeAzure:
     """`compute` for the executor's Clients; `fail_on` holds 'operation address' strings that fail."""
 
@@ -89,6 +103,12 @@ class FakeAzure:
     log: list[tuple[str, str]] = field(default_factory=list)
     in_flight: int = 0
     max_in_flight: int = 0
+
+    async def send_request(self, request: Any, **kw: Any) -> FakeResponse:
+        """`send_request` as the SDK clients have it: a version GET answered like `Group.get`."""
+        path = request.url.split("?")[0]
+        body = await self.gallery_image_versions.get(path.rsplit("/", 1)[-1])
+        return FakeResponse(200, body.as_dict())
 
     def __post_init__(self) -> None:
         self.galleries = Group(self)
