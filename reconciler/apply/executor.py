@@ -375,10 +375,27 @@ class Executor:
             poller = await self._send(step, record, ops.update(self.clients, resource, live, record))
         if replicates:
             if not self.options.wait:
-                return ACCEPTED, "Azure accepted it and replicates on; `reconcile status` follows it"
-            return await self._follow_replication(step, resource, poller, record)
+                later = "; the next apply promotes it once replicated" if resource.promote_when_replicated else ""
+                return ACCEPTED, f"Azure accepted it and replicates on; `reconcile status` follows it{later}"
+            outcome = await self._follow_replication(step, resource, poller, record)
+            if outcome[0] is SUCCEEDED and resource.promote_when_replicated:
+                return await self._promote(step, resource, record)
+            return outcome
         await self._await_poller(step, poller, "the operation")
         return SUCCEEDED, ""
+
+    async def _promote(self, step: Step, version: Any, record: ops.CallRecord) -> tuple[Outcome, str]:
+        """The promotion rule (`core.lifecycle`): replicated to every target region, so clear excludeFromLatest."""
+        live = await read_version(self.clients, version)
+        if live is None:
+            return FAILED, "replicated, but it was gone before it could be promoted"
+        promoted = dataclasses.replace(version, exclude_from_latest=False, promote_when_replicated=False)
+        self.events.message(step, "replicated to every target region; promoting it (clearing excludeFromLatest)")
+        poller = await self._send(step, record, ops.update(self.clients, promoted, live, record))
+        status, message = await self._follow_replication(step, promoted, poller, record)
+        if status is SUCCEEDED:
+            return SUCCEEDED, "replicated to every target region, then promoted (excludeFromLatest cleared)"
+        return status, f"replicated, but promoting it failed: {message}"
 
     async def _drop_failed_regions(
         self, step: Step, version: Any, live: LiveResource, record: ops.CallRecord

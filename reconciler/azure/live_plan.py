@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import datetime
 
 from reconciler.azure.errors import explain_error
 from reconciler.azure.reads import read_live
@@ -22,9 +23,14 @@ from reconciler.kinds import resource_group as rg
 
 
 async def plan_live(
-    clients: Clients, desired: DesiredState, target: Target, options: DiffOptions, paths: Iterable[str]
+    clients: Clients,
+    desired: DesiredState,
+    target: Target,
+    options: DiffOptions,
+    paths: Iterable[str],
+    now: datetime | None = None,
 ) -> tuple[Plan, LiveState]:
-    """(plan, live state read for it).
+    """(plan, live state read for it). `now` is the plan's time (default: the current time; see `build_plan`).
 
     Reads the sources of the versions the plan creates and records what Azure would refuse about them as
     the plan's problems. Raises UserError when the live state cannot be read (with Azure's reason in plain
@@ -46,7 +52,7 @@ async def plan_live(
             f"resource group(s) {names} do not exist in subscription {target.subscription_id}; create "
             "them, or set scope.createResourceGroup: true so the tool creates them"
         )
-    plan = build_plan(desired, live, target.info(), options=options, manifest_paths=paths)
+    plan = build_plan(desired, live, target.info(), options=options, manifest_paths=paths, now=now)
     unknown = unknown_regions(desired)
     if unknown:
         # Only for regions the bundled table does not know: the subscription's list is the truth.

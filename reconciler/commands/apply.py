@@ -46,13 +46,16 @@ async def _apply(loaded: Loaded, request: ApplyRequest, saved: Plan | None, out:
     from reconciler.apply.saved_plan import stale_reasons
     from reconciler.azure.live_plan import plan_live
     from reconciler.azure.session import ArmSession
+    from reconciler.core.arm_json import parse_datetime
     from reconciler.core.steps import build_steps
     from reconciler.render.progress import LiveEvents, LogEvents, QuietEvents
     from reconciler.render.text import render_plan
 
     async with ArmSession(loaded.target) as clients:
         options = saved.options if saved else request.diff_options
-        plan, live = await plan_live(clients, loaded.desired, loaded.target, options, loaded.paths)
+        # A saved plan is planned again at its own time, so rules that count time decide as they did then.
+        now = parse_datetime(saved.created_at) if saved and saved.created_at else None
+        plan, live = await plan_live(clients, loaded.desired, loaded.target, options, loaded.paths, now)
         if saved is not None:
             reasons = stale_reasons(saved, plan)
             if reasons:
@@ -68,7 +71,8 @@ async def _apply(loaded: Loaded, request: ApplyRequest, saved: Plan | None, out:
                 f"the plan has {len(plan.refused)} problem(s) Azure would refuse, so nothing was changed:\n  - "
                 + "\n  - ".join(str(p) for p in plan.refused)
             )
-        steps = build_steps(list(plan.changes), loaded.desired, live, plan.options)
+        desired = plan.resolved or loaded.desired  # the lifecycle rules resolved: what apply writes
+        steps = build_steps(list(plan.changes), desired, live, plan.options)
         if not steps:
             return plan, []
         if saved is None and not request.auto_approve:
@@ -83,7 +87,7 @@ async def _apply(loaded: Loaded, request: ApplyRequest, saved: Plan | None, out:
         if not request.as_json:
             out.print()
         with events:
-            executor = Executor(clients, loaded.desired, live, events, request.exec_options, journal)
+            executor = Executor(clients, desired, live, events, request.exec_options, journal)
             results = await executor.run(steps, request.timeout)
         return plan, results
 

@@ -10,7 +10,7 @@ import enum
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from reconciler.core.reasons import Blocker, FieldReason, Note, Reason, Why
+from reconciler.core.reasons import Blocker, FieldReason, Guard, Note, Reason, Why
 
 
 class Action(str, enum.Enum):
@@ -35,6 +35,7 @@ class Wording(Protocol):
     def reason_text(self, why: Why[Reason]) -> str: ...
     def blocker_text(self, why: Why[Blocker]) -> str: ...
     def note_text(self, why: Why[Note]) -> str: ...
+    def guard_text(self, why: Why[Guard]) -> str: ...
     def field_reason_text(self, reason: FieldReason) -> str: ...
 
 

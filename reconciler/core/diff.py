@@ -345,7 +345,7 @@ def _soft_delete_on(live: LiveState, address: str) -> Any | None:
     return item.resource if item is not None and item.resource.soft_delete else None
 
 
-def _version_deletion(
+def version_deletion(
     change: ResourceChange, item: LiveResource, options: DiffOptions, live: LiveState, now: Any
 ) -> ResourceChange:
     """A version deleted (pruned, or as part of a replacement): blocked until its end of life when its safety
@@ -400,14 +400,14 @@ _BLOCKS_PARENT = (
 
 
 def _deletion_rules(changes: dict[str, ResourceChange], live: LiveState, options: DiffOptions, now: Any) -> None:
-    """What Azure does with each deletion the plan makes, deepest first: see `_version_deletion`, `_parent_deletion`."""
+    """What Azure does with each deletion the plan makes, deepest first: see `version_deletion`, `_parent_deletion`."""
     for key in sorted(changes, key=lambda k: -k.count("/")):
         change = changes[key]
         item = live.resources.get(key)
         if item is None or change.action not in (Action.DELETE, Action.REPLACE):
             continue
         if change.kind == IMAGE_VERSION.name:
-            changes[key] = _version_deletion(change, item, options, live, now)
+            changes[key] = version_deletion(change, item, options, live, now)
         else:
             changes[key] = _parent_deletion(change, changes, options, live)
 
@@ -435,10 +435,16 @@ def diff_states(
     _deletion_rules(changes, live, options, now)
     _hold_cascades_of_blocked_parents(changes)
     _hold_children_of_blocked_replacements(changes)
+    return rg.planned_creates(desired, live.resource_groups) + order_changes(list(changes.values()))
+
+
+def order_changes(changes: list[ResourceChange]) -> list[ResourceChange]:
+    """Resource groups first (as given), then each kind in order (see `_plan_order`)."""
     from reconciler.kinds import BY_NAME
 
-    ordered = sorted(changes.values(), key=lambda c: _plan_order(c, BY_NAME[c.kind].depth))
-    return rg.planned_creates(desired, live.resource_groups) + ordered
+    groups = [c for c in changes if c.kind not in BY_NAME]
+    rest = [c for c in changes if c.kind in BY_NAME]
+    return groups + sorted(rest, key=lambda c: _plan_order(c, BY_NAME[c.kind].depth))
 
 
 def _plan_order(change: ResourceChange, depth: int) -> tuple[Any, ...]:

@@ -45,13 +45,18 @@ class Candidate:
         """Whether a VM in `region` asking for `latest` may get this version (the module's rule)."""
         return region in self.regions and not self.excluded and not self.regions[region]
 
+    @property
+    def eligible(self) -> bool:
+        """Whether `latest` may resolve to it in at least one of its regions."""
+        return any(self.eligible_in(region) for region in self.regions)
+
     @classmethod
-    def of(cls, version: Any) -> Candidate:
-        """From an `ImageVersion` (desired or live)."""
+    def of(cls, version: Any, *, promoted: bool = False) -> Candidate:
+        """From an `ImageVersion` (desired or live); `promoted`: as the promotion rule leaves it once replicated."""
         regions = {r.name: bool(r.exclude_from_latest) for r in version.target_regions}
         if not regions and version.location:
             regions = {version.location: False}
-        return cls(version.name, bool(version.exclude_from_latest), regions)
+        return cls(version.name, bool(version.exclude_from_latest) and not promoted, regions)
 
 
 @dataclass(frozen=True)
@@ -123,11 +128,31 @@ def preview(definition: str, before: list[Candidate], after: list[Candidate]) ->
     return LatestChange(definition, _common(r.before for r in rows), _common(r.after for r in rows), rows)
 
 
-def resolve_latest(desired: m.DesiredState, live: LiveState, changes: Iterable[ResourceChange]) -> list[LatestChange]:
-    """For every definition (live or desired): `latest` in each region now, and once the plan is applied.
+@dataclass(frozen=True)
+class Versions:
+    """Every definition's versions as the `latest` rule sees them, now (`before`) and once the plan is applied
+    (`after`), keyed by the definition's `resource_key`; `names` spells each definition as first seen."""
 
-    A blocked change leaves the live version as it is; a delete that goes ahead removes it. Definitions are
-    listed by address (case-insensitive), pruned ones included.
+    names: dict[str, str]
+    before: dict[str, list[Candidate]]
+    after: dict[str, list[Candidate]]
+
+
+def _promoting(change: ResourceChange | None, version: Any) -> bool:
+    """The promotion rule clears the version's flag in this apply, once it has replicated (`core.lifecycle`)."""
+    return (
+        bool(getattr(version, "promote_when_replicated", False))
+        and change is not None
+        and change.actionable
+        and change.action in (Action.CREATE, Action.UPDATE, Action.REPLACE)
+    )
+
+
+def versions_before_after(desired: m.DesiredState, live: LiveState, changes: Iterable[ResourceChange]) -> Versions:
+    """Each definition's versions before and after the plan (live or desired).
+
+    A blocked change leaves the live version as it is; a delete that goes ahead removes it; a version the
+    promotion rule publishes excluded counts as promoted once the apply that writes it has seen it replicate.
     """
     by_key = {m.resource_key(c.address): c for c in changes}
     wanted = {m.resource_key(v.address): v for v in desired.versions}
@@ -156,13 +181,22 @@ def resolve_latest(desired: m.DesiredState, live: LiveState, changes: Iterable[R
         elif change is not None and change.blocked is not None:
             continue
         else:
-            entry = Candidate.of(version)
+            entry = Candidate.of(version, promoted=_promoting(change, version))
         parent = m.resource_key(version.parent_address or "")
         names.setdefault(parent, version.parent_address or "")
         after.setdefault(parent, []).append(entry)
     for definition in desired.definitions:
         names.setdefault(m.resource_key(definition.address), definition.address)
-    return [preview(names[k], before.get(k, []), after.get(k, [])) for k in sorted(names)]
+    return Versions(names, before, after)
+
+
+def resolve_latest(desired: m.DesiredState, live: LiveState, changes: Iterable[ResourceChange]) -> list[LatestChange]:
+    """For every definition (live or desired): `latest` in each region now, and once the plan is applied.
+
+    Definitions are listed by address (case-insensitive), pruned ones included (see `versions_before_after`).
+    """
+    seen = versions_before_after(desired, live, changes)
+    return [preview(seen.names[k], seen.before.get(k, []), seen.after.get(k, [])) for k in sorted(seen.names)]
 
 
 def touched_definitions(changes: Iterable[ResourceChange]) -> set[str]:

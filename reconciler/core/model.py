@@ -37,6 +37,14 @@ def ownership_tag(estate: str) -> tuple[str, str]:
     return (OWNERSHIP_TAG_NAME, estate)
 
 
+PROTECTION_TAG_NAME = "gallery-reconciler-protected"
+"""A version carrying this tag (any value, even "false": only removing the tag lifts it) is never deleted by a
+retention rule (`core.retention`). Set it in the portal, with `az tag`, or in the manifests before unlisting."""
+
+DEFAULT_MAX_RETENTION_DELETIONS = 10
+"""Retention deletions per run when `settings.maxRetentionDeletions` does not say (a guard against a rule that
+would delete a whole gallery's history in one go)."""
+
 DIGEST_TAG = "gallery-reconciler-digest"
 """Digest of the managed fields as last applied: lets a plan tell drift (Azure changed) from a manifest edit.
 
@@ -183,6 +191,8 @@ class Policy:
     estate: str = DEFAULT_ESTATE
     """The estate these manifests are (`settings.estate`): only its resources are pruned, like kubectl's applyset.
     Two manifest trees sharing a resource group with different estates never prune each other."""
+    max_retention_deletions: int = DEFAULT_MAX_RETENTION_DELETIONS
+    """At most this many versions are deleted by retention rules in one run (`settings.maxRetentionDeletions`)."""
 
 
 @dataclass(frozen=True)

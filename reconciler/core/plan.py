@@ -16,9 +16,12 @@ from reconciler import __version__
 from reconciler.core import model as m
 from reconciler.core.arm_json import format_datetime
 from reconciler.core.changes import Action, ResourceChange, Wording
-from reconciler.core.diff import DiffOptions, diff_states
+from reconciler.core.diff import DiffOptions, diff_states, order_changes
 from reconciler.core.latest import LatestChange, resolve_latest
+from reconciler.core.lifecycle import Resolution, expired_unlisted, has_rules, resolve
 from reconciler.core.live_state import LiveState
+from reconciler.core.reasons import Reason, Why
+from reconciler.core.retention import RetentionReport, apply_retention, with_notes
 from reconciler.core.source_checks import SourceReport
 from reconciler.core.target_info import TargetInfo
 from reconciler.diagnostics import Diagnostic, Severity
@@ -42,6 +45,12 @@ class Plan:
     problems: tuple[Diagnostic, ...] = ()
     """What Azure would refuse (errors) or might (warnings), found before anything is written, with the
     manifest's file and line. A plan with errors is never applied."""
+    retention: tuple[RetentionReport, ...] = ()
+    """Each definition under a retention rule, with the versions its rule selects that guards keep (the
+    deletions themselves are in `changes`, with the reason `retention`)."""
+    resolved: m.DesiredState | None = field(default=None, compare=False, repr=False)
+    """The desired state with the lifecycle rules resolved (`core.lifecycle`), which apply writes: not saved
+    (a saved plan is applied by planning again at the saved plan's time and comparing)."""
 
     @property
     def refused(self) -> list[Diagnostic]:
@@ -100,6 +109,7 @@ class Plan:
             "manifests": {"paths": list(self.manifest_paths), "digest": self.manifest_digest},
             "resources": [c.to_json(wording) for c in self.changes],
             "latest": [lc.to_json() for lc in self.latest],
+            "retention": [r.to_json(wording) for r in self.retention],
             "problems": [p.to_json() for p in self.problems],
             "summary": self.summary(),
         }
@@ -127,6 +137,7 @@ class Plan:
             manifest_digest=data["manifests"]["digest"],
             created_at=data.get("createdAt", ""),
             problems=tuple(Diagnostic(**{**p, "severity": Severity(p["severity"])}) for p in data.get("problems", [])),
+            retention=tuple(RetentionReport.from_json(r) for r in data.get("retention", [])),
         )
 
 
@@ -154,14 +165,59 @@ def build_plan(
     manifest_paths: Iterable[str] = (),
     now: datetime | None = None,
 ) -> Plan:
+    """The plan for `desired` against `live`.
+
+    `now` (aware UTC; default: the current time) is the plan's time, from which the lifecycle rules count
+    (ages, end-of-life dates, soft-delete restore dates); applying a saved plan passes the saved plan's time.
+    """
+    now = (now or datetime.now(timezone.utc)).astimezone(timezone.utc)
     effective = (options or DiffOptions()).widened_by(desired.policy)
-    # The clock dates end-of-life checks and soft-delete restore dates; the diff itself stays pure.
-    changes = diff_states(desired, live, effective, now=now or datetime.now(timezone.utc))
+    resolution = resolve_lifecycle(desired, live, effective, now)
+    changes = _promotions(diff_states(resolution.desired, live, effective, now=now), resolution.promoted)
+    expired = {**expired_unlisted(desired, live, now), **resolution.expired}
+    changes, retention = apply_retention(
+        resolution.desired, live, changes, options=effective, now=now, expired=expired
+    )
+    changes = order_changes(with_notes(changes, resolution.notes))
     return Plan(
         target=target,
         changes=tuple(changes),
-        latest=tuple(resolve_latest(desired, live, changes)),
+        latest=tuple(resolve_latest(resolution.desired, live, changes)),
         options=effective,
         manifest_paths=tuple(manifest_paths),
         manifest_digest=desired_digest(desired),
+        created_at=format_datetime(now) or "",
+        retention=retention,
+        resolved=resolution.desired,
     )
+
+
+def resolve_lifecycle(desired: m.DesiredState, live: LiveState, options: DiffOptions, now: datetime) -> Resolution:
+    """The lifecycle rules applied to the desired state (`core.lifecycle`).
+
+    The versions the plan creates or re-creates count their end-of-life date from `now`: a first diff, with
+    the rules not yet applied, tells which (what forces a replacement does not depend on the rules).
+    """
+    if not has_rules(desired):
+        return Resolution(desired)
+    fresh = [
+        m.resource_key(c.address)
+        for c in diff_states(desired, live, options, now=now)
+        if c.kind == "version" and c.action in (Action.CREATE, Action.REPLACE)
+    ]
+    return resolve(desired, live, fresh, now)
+
+
+def _promotions(changes: list[ResourceChange], promoted: frozenset[str]) -> list[ResourceChange]:
+    """An update whose only purpose is the promotion rule's says so (rather than "the manifests changed")."""
+    out = []
+    for change in changes:
+        paths = {c.path for c in change.changes} - {"tags." + m.DIGEST_TAG}
+        if (
+            m.resource_key(change.address) in promoted
+            and change.action is Action.UPDATE
+            and paths == {"publishingProfile.excludeFromLatest"}
+        ):
+            change = replace(change, reason=Why(Reason.PROMOTE), drift=False)
+        out.append(change)
+    return out

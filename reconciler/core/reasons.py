@@ -28,6 +28,10 @@ class Reason(str, enum.Enum):
     """subjects: the regions where replication failed."""
     LAST_OPERATION_FAILED = "last-operation-failed"
     NOT_IN_MANIFESTS = "not-in-manifests"
+    RETENTION = "retention"
+    """subjects: the `RetentionRule` code that selected it, then that rule's values (see RetentionRule)."""
+    PROMOTE = "promote"
+    """The promotion rule clears excludeFromLatest: the version replicated to every target region."""
     RESTORE_SOFT_DELETED = "restore-soft-deleted"
     """subjects: when it was soft-deleted, and when Azure deletes it for good (ISO 8601; either may be "")."""
 
@@ -50,6 +54,8 @@ class Blocker(str, enum.Enum):
     """subjects: the parent's address."""
     OWNED_BY_OTHER_ESTATE = "owned-by-other-estate"
     """subjects: the estate that owns the resource."""
+    RETENTION_CAP = "retention-cap"
+    """subjects: the number of retention deletions allowed per run, already reached by older versions."""
     SHARING_PERMISSIONS_FIXED = "sharing-permissions-fixed"
     """subjects: the gallery's sharing permissions in Azure, then in the manifests."""
     COMMUNITY_INFO_FIXED = "community-info-fixed"
@@ -88,6 +94,13 @@ class Note(str, enum.Enum):
     """subjects: the id of a source version still replicating; apply waits for it before creating."""
     SOURCE_NOT_CHECKED = "source-not-checked"
     """subjects: what the source kind does not expose through ARM, so the plan could not check it."""
+    PROMOTE_WHEN_REPLICATED = "promote-when-replicated"
+    """Published excluded from latest by the promotion rule; apply clears the flag once it has replicated."""
+    END_OF_LIFE_BY_RULE = "end-of-life-by-rule"
+    """subjects: the rule's days, what they count from ("apply", or the published date in ISO 8601), the date."""
+    END_OF_LIFE_BY_RULE_PASSED = "end-of-life-by-rule-passed"
+    """subjects: the rule's days, the published date and the date it gives (ISO 8601), which has passed: not set
+    (Azure refuses a past end-of-life date); the version is a retention candidate instead."""
 
 
 class FieldReason(str, enum.Enum):
@@ -98,7 +111,36 @@ class FieldReason(str, enum.Enum):
     REPLICATED_REGION_REMOVAL = "replicated-region-removal"
 
 
-C = TypeVar("C", Reason, Blocker, Note)
+class RetentionRule(str, enum.Enum):
+    """Which retention rule selects a version for deletion: the first subject of `Reason.RETENTION`.
+
+    The values that follow it in the subjects: keep-newest: N, and the major version ("" when not per major);
+    max-age: the days, the published date; end-of-life: the date; end-of-life-by-rule: the days, the date.
+    """
+
+    KEEP_NEWEST = "keep-newest"
+    MAX_AGE = "max-age"
+    END_OF_LIFE = "end-of-life"
+    END_OF_LIFE_BY_RULE = "end-of-life-by-rule"
+
+
+class Guard(str, enum.Enum):
+    """Why retention keeps a version its rules select. None of these can be switched off."""
+
+    LISTED = "listed-in-manifests"
+    PROTECTION_TAG = "protection-tag"
+    """subjects: the tag's name."""
+    SAFETY_PROFILE = "safety-blocks-deletion"
+    """subjects: the end-of-life date (ISO 8601), or none when the version has none."""
+    LATEST = "latest"
+    """subjects: the regions where `latest` resolves to it, now or once the plan is applied."""
+    LAST_ELIGIBLE = "last-eligible"
+    """The definition would be left without a version that is not excluded from latest."""
+    LAST_VERSION = "last-version"
+    """The definition would be left without any version."""
+
+
+C = TypeVar("C", Reason, Blocker, Note, Guard)
 
 
 @dataclass(frozen=True)

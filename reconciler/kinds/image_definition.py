@@ -100,6 +100,87 @@ def normalise_feature(name: str, value: str) -> Feature:
 
 
 @dataclass(frozen=True)
+class Retention:
+    """Which versions of a definition not listed in the manifests are deleted (`lifecycle.retention`).
+
+    `keep_newest` versions (the highest version numbers, the order `latest` uses; per major version with
+    `per_major_version`) are always kept. Of the others, a version is deleted when it was published more than
+    `max_age_days` ago or its end of life has passed (`after_end_of_life`); with neither set, every version
+    beyond the newest N is. `include_unowned` opts versions without the ownership tag in (pipelines that
+    publish outside the manifests). Guards apply on top (`core.retention`).
+    """
+
+    keep_newest: int | None = None
+    max_age_days: int | None = None
+    after_end_of_life: bool = False
+    per_major_version: bool = False
+    include_unowned: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """The rule as the manifest writes it (unset keys left out)."""
+        out: dict[str, Any] = {}
+        if self.keep_newest is not None:
+            out["keepNewest"] = self.keep_newest
+        if self.max_age_days is not None:
+            out["maxAgeDays"] = self.max_age_days
+        if self.after_end_of_life:
+            out["deleteAfterEndOfLife"] = True
+        if self.per_major_version:
+            out["perMajorVersion"] = True
+        if self.include_unowned:
+            out["includeUnowned"] = True
+        return out
+
+    @classmethod
+    def from_manifest(cls, value: dict[str, Any]) -> Retention:
+        return cls(
+            keep_newest=value.get("keepNewest"),
+            max_age_days=value.get("maxAgeDays"),
+            after_end_of_life=bool(value.get("deleteAfterEndOfLife")),
+            per_major_version=bool(value.get("perMajorVersion")),
+            include_unowned=bool(value.get("includeUnowned")),
+        )
+
+
+PROMOTE_WHEN_REPLICATED = "whenReplicated"
+"""The one promotion rule: publish excluded from latest, clear the flag once every target region replicated."""
+
+
+@dataclass(frozen=True)
+class Lifecycle:
+    """A definition's version lifecycle rules (`lifecycle`, the gallery's as defaults, key by key).
+
+    Rules, not Azure properties: `core.lifecycle` resolves them against the live state into the versions'
+    `endOfLifeDate` and `excludeFromLatest`, and `core.retention` into deletions.
+    """
+
+    retention: Retention | None = None
+    end_of_life_after_days: int | None = None
+    """Versions without an `endOfLifeDate` of their own reach end of life this many days after publishing."""
+    promote_when_replicated: bool = False
+    """Versions without an `excludeFromLatest` of their own are published excluded and promoted once replicated."""
+
+    @property
+    def empty(self) -> bool:
+        return self.retention is None and self.end_of_life_after_days is None and not self.promote_when_replicated
+
+
+def lifecycle_from_manifest(gallery_rules: Any, definition_rules: Any, *, cleared: bool = False) -> Lifecycle | None:
+    """The rules in force for a definition: its own `lifecycle` keys over its gallery's (a key written null: no
+    such rule here). `cleared`: the definition writes `lifecycle: null`, so none of its gallery's apply."""
+    if cleared:
+        return None
+    merged = {**(gallery_rules or {}), **(definition_rules or {})}
+    retention = merged.get("retention")
+    rules = Lifecycle(
+        retention=Retention.from_manifest(retention) if retention else None,
+        end_of_life_after_days=merged.get("endOfLifeAfterDays"),
+        promote_when_replicated=merged.get("promotion") == PROMOTE_WHEN_REPLICATED,
+    )
+    return None if rules.empty else rules
+
+
+@dataclass(frozen=True)
 class ImageDefinition:
     """An image definition as the manifests want it or as Azure has it."""
 
@@ -132,6 +213,8 @@ class ImageDefinition:
     cleared: frozenset[str] = frozenset()
     """Manifest keys written as null: there must be none (`recommended.vCPUs` for nested ones)."""
     tags: m.Tags = ()
+    lifecycle: Lifecycle | None = None
+    """The version lifecycle rules in force (manifests only: not an Azure property, never compared)."""
     origin: m.Origin | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
@@ -232,6 +315,11 @@ class ImageDefinitionKind(ResourceKind):
             else (() if "disallowedDiskTypes" in props else None),
             cleared=builder.cleared(node, nested=("recommended",)),
             tags=builder.tags(node),
+            lifecycle=lifecycle_from_manifest(
+                gallery.props.get("lifecycle"),
+                props.get("lifecycle"),
+                cleared="lifecycle" in props and props["lifecycle"] is None,
+            ),
             origin=builder.origin(node),
         )
 

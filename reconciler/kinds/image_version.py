@@ -102,6 +102,11 @@ class ImageVersion:
     allow_deletion_of_replicated_locations: bool | None = None
     block_deletion_before_end_of_life: bool | None = None
     tags: m.Tags = ()
+    published_date: datetime | None = field(default=None, compare=False, hash=False, repr=False)
+    """When Azure published it (`publishingProfile.publishedDate`, read-only): live only, never compared."""
+    promote_when_replicated: bool = field(default=False, compare=False, hash=False, repr=False)
+    """Set by the promotion rule (`core.lifecycle`) on a version published excluded from latest: once apply has
+    seen it replicate to every target region, it clears `excludeFromLatest`. Not an Azure property."""
     origin: m.Origin | None = field(default=None, compare=False, hash=False, repr=False)
     property_origins: tuple[tuple[str, m.Origin], ...] = field(default=(), compare=False, hash=False, repr=False)
     """Where `source`, `dataDisks` and `targetRegions` are written, for plan-time checks of the source."""
@@ -278,6 +283,14 @@ def _encryption(value: Any) -> RegionEncryption | None:
     if not os_des and not data:
         return None
     return RegionEncryption(os_disk_encryption_set_id=os_des, data_disk_encryption_set_ids=data)
+
+
+def _published(value: Any) -> datetime | None:
+    """`publishedDate` as an aware datetime; None when absent or not a date (a read-only fact: never fatal)."""
+    try:
+        return aj.parse_datetime(value)
+    except (TypeError, ValueError):
+        return None
 
 
 def _replica_sets(value: Any) -> tuple[AdditionalReplicaSet, ...] | None:
@@ -630,6 +643,7 @@ class ImageVersionKind(ResourceKind):
             allow_deletion_of_replicated_locations=aj.as_bool(safety.get("allowDeletionOfReplicatedLocations")),
             block_deletion_before_end_of_life=aj.as_bool(safety.get("blockDeletionBeforeEndOfLife")),
             tags=aj.tags_of(body),
+            published_date=_published(pub.get("publishedDate")),
         )
         return version, aj.live_info(body)
 

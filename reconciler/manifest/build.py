@@ -12,6 +12,7 @@ from typing import Any
 from reconciler.core.model import (
     ARM_TYPES,
     DEFAULT_ESTATE,
+    DEFAULT_MAX_RETENTION_DELETIONS,
     DEFAULT_SUBSCRIPTION,
     OWNERSHIP_TAG_NAME,
     DesiredState,
@@ -163,9 +164,15 @@ def build_desired_state(bundle: ManifestBundle, subscription_id: str | None = No
                 bypass_soft_delete=bool(bundle.settings.get("bypassSoftDelete")),
                 prune_unmanaged=tuple(bundle.settings.get("pruneUnmanaged") or ()),
                 estate=builder.estate,
+                max_retention_deletions=_max_retention_deletions(bundle.settings),
             ),
         )
     except Exception as exc:  # the rules should make this unreachable; never show a traceback
         diags.error(f"internal error while building the desired state: {exc!r}; this is a bug, please report it")
         return DesiredState(), diags
     return state, diags
+
+
+def _max_retention_deletions(settings: dict[str, Any]) -> int:
+    value = settings.get("maxRetentionDeletions")
+    return DEFAULT_MAX_RETENTION_DELETIONS if value is None else int(value)

@@ -288,6 +288,7 @@ def _check_definition(
 
 def check_bundle(bundle: ManifestBundle, *, now: datetime | None = None) -> Diagnostics:
     """Every semantic problem of a merged bundle (its documents are schema-valid, broken parts cut out)."""
+    from reconciler.manifest.rules_lifecycle import check_lifecycle
     from reconciler.manifest.rules_promotion import check_promotion_cycles
     from reconciler.manifest.rules_versions import check_version
 
@@ -299,10 +300,12 @@ def check_bundle(bundle: ManifestBundle, *, now: datetime | None = None) -> Diag
     for gallery in bundle.galleries.values():
         if bundle.is_checkable(gallery.address):
             _check_gallery(report, gallery)
+            check_lifecycle(report, gallery)
         identifiers: dict[tuple[str, ...], Declared] = {}
         for definition in gallery.children.values():
             if bundle.is_checkable(definition.address):
                 _check_definition(report, definition, now, identifiers)
+                check_lifecycle(report, definition)
             # an inherited location is only sure when nothing on the way was cut out
             location = definition_location(definition) if bundle.is_complete(definition.address) else None
             for version in definition.children.values():

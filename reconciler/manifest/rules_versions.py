@@ -235,7 +235,13 @@ def check_version(
     _check_shallow(report, version, entries)
     _check_gallery_source(report, bundle, version)
     safety = props.get("safety") or {}
-    if safety.get("blockDeletionBeforeEndOfLife") and props.get("endOfLifeDate") is None:
+    from reconciler.manifest.rules_lifecycle import end_of_life_by_rule
+
+    if (
+        safety.get("blockDeletionBeforeEndOfLife")
+        and props.get("endOfLifeDate") is None
+        and not end_of_life_by_rule(version)
+    ):
         report.at(
             version,
             "safety",

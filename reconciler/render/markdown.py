@@ -5,6 +5,7 @@ from __future__ import annotations
 from reconciler.core.changes import Action
 from reconciler.core.plan import Plan
 from reconciler.render.latest import previews
+from reconciler.render.retention import HEADING, kept_lines
 from reconciler.render.values import field_line
 from reconciler.render.wording import blocker_text, note_text, reason_text
 
@@ -42,4 +43,10 @@ def render_markdown(plan: Plan) -> str:
         for definition, summary, regions in latest:
             out.append(f"- `{definition}`: {summary}")
             out += [f"  - {r}" for r in regions]
+    kept = kept_lines(plan)
+    if kept:
+        out += ["", f"**{HEADING}**", ""]
+        for definition, rule, lines in kept:
+            out.append(f"- `{definition}` ({rule})")
+            out += [f"  - {line}" for line in lines]
     return "\n".join(out).rstrip() + "\n"

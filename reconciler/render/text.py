@@ -8,6 +8,7 @@ from rich.text import Text
 from reconciler.core.changes import Action, ResourceChange
 from reconciler.core.plan import Plan
 from reconciler.render.latest import latest_lines
+from reconciler.render.retention import HEADING, kept_lines
 from reconciler.render.values import field_line
 from reconciler.render.wording import blocker_text, note_text, reason_text
 
@@ -58,6 +59,14 @@ def render_plan(plan: Plan, console: Console, *, show_noop: bool = False) -> Non
         console.print("'latest' will resolve to:", style="bold")
         for line in shown_latest_lines:
             console.print(line)
+    kept = kept_lines(plan, show_unchanged=show_noop)
+    if kept:
+        console.print()
+        console.print(HEADING, style="bold")
+        for definition, rule, lines in kept:
+            console.print(f"  {definition} ({rule})")
+            for line in lines:
+                console.print(f"      {line}")
     render_problems(plan, console)
     console.print()
     console.print(plan.summary_line(), style="bold")

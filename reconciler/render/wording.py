@@ -5,7 +5,7 @@ The module itself satisfies `reconciler.core.changes.Wording`: pass `wording` wh
 
 from __future__ import annotations
 
-from reconciler.core.reasons import Blocker, FieldReason, Note, Reason, Why
+from reconciler.core.reasons import Blocker, FieldReason, Guard, Note, Reason, RetentionRule, Why
 
 REPLACE_HINT = "pass --allow-replace (or set settings.allowReplace: true) to allow it"
 PRUNE_HINT = "pass --prune (or set settings.prune: true) to allow it"
@@ -21,14 +21,35 @@ def day(text: str) -> str:
     """An ISO 8601 time as people read it: the date alone at midnight UTC, else date, time and UTC."""
     from reconciler.core.arm_json import parse_datetime
 
-    if not text:
-        return "an unknown date"
-    when = parse_datetime(text)
-    if when is None:
+    try:
+        when = parse_datetime(text) if text else None
+    except ValueError:
         return text
+    if when is None:
+        return "an unknown date"
     if (when.hour, when.minute, when.second) == (0, 0, 0):
         return when.strftime("%Y-%m-%d")
     return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _days(count: str) -> str:
+    return "1 day" if count == "1" else f"{count} days"
+
+
+def retention_rule_text(subjects: tuple[str, ...]) -> str:
+    """What a retention rule found (the subjects of `Reason.RETENTION`: the rule's code, then its values)."""
+    code, *values = (*subjects, "", "", "")[:4]
+    match code:
+        case RetentionRule.KEEP_NEWEST.value:
+            of = f" of major version {values[1]}" if values[1] else ""
+            return f"not among the newest {values[0]} versions{of}"
+        case RetentionRule.MAX_AGE.value:
+            return f"published {day(values[1])}, more than {_days(values[0])} ago"
+        case RetentionRule.END_OF_LIFE.value:
+            return f"its end of life ({day(values[0])}) has passed"
+        case RetentionRule.END_OF_LIFE_BY_RULE.value:
+            return f"its end of life by rule ({_days(values[0])} after publishing) passed on {day(values[1])}"
+    return ", ".join(subjects)
 
 
 def reason_text(why: Why[Reason]) -> str:
@@ -55,6 +76,10 @@ def reason_text(why: Why[Reason]) -> str:
             return "the last operation on this version failed; apply requests it again"
         case Reason.NOT_IN_MANIFESTS:
             return "not in these manifests"
+        case Reason.RETENTION:
+            return f"retention: {retention_rule_text(s)}"
+        case Reason.PROMOTE:
+            return "promotion rule: replicated to every target region, so it is promoted (excludeFromLatest cleared)"
         case Reason.RESTORE_SOFT_DELETED:
             deleted, purged = (*s, "", "")[:2]
             when = f" on {day(deleted)}" if deleted else ""
@@ -96,6 +121,11 @@ def blocker_text(why: Why[Blocker]) -> str:
             return (
                 f"estate '{_join(s)}' manages it (tag gallery-reconciler); remove it from that estate's manifests "
                 "and set the tag to this estate's id, or manage it there"
+            )
+        case Blocker.RETENTION_CAP:
+            return (
+                f"retention deletes at most {_join(s)} versions per run, older ones first; a later run deletes it "
+                "(settings.maxRetentionDeletions raises the limit)"
             )
         case Blocker.SHARING_PERMISSIONS_FIXED:
             before, after = (*s, "", "")[:2]
@@ -178,6 +208,41 @@ def note_text(why: Why[Note]) -> str:
                 f"not checked before apply: the source's {_join(why.subjects)} "
                 "(a VHD's contents are not visible through ARM)"
             )
+        case Note.PROMOTE_WHEN_REPLICATED:
+            return (
+                "promote when replicated: published excluded from latest; apply clears excludeFromLatest once "
+                "every target region has replicated (after --no-wait, the next apply does)"
+            )
+        case Note.END_OF_LIFE_BY_RULE:
+            days, basis, date = (*why.subjects, "", "", "")[:3]
+            since = f"after it was published ({day(basis)})"
+            if basis == "apply":
+                since = "from this apply (when Azure publishes it)"
+            return f"end of life by rule: {day(date)}, {_days(days)} {since}"
+        case Note.END_OF_LIFE_BY_RULE_PASSED:
+            days, published, date = (*why.subjects, "", "", "")[:3]
+            return (
+                f"end of life by rule ({_days(days)} after it was published, {day(published)}) passed on {day(date)}: "
+                "not set, as Azure refuses a past end-of-life date; a retention candidate instead"
+            )
+
+
+def guard_text(why: Why[Guard]) -> str:
+    """Why retention keeps a version its rule selects."""
+    match why.code:
+        case Guard.LISTED:
+            return "listed in the manifests"
+        case Guard.PROTECTION_TAG:
+            return f"it carries the protection tag {_join(why.subjects)}"
+        case Guard.SAFETY_PROFILE:
+            until = f"its end-of-life date {day(why.subjects[0])}" if why.subjects else "an end-of-life date"
+            return f"its safety profile blocks deletion before {until} (blockDeletionBeforeEndOfLife)"
+        case Guard.LATEST:
+            return f"'latest' resolves to it in {_join(why.subjects)}"
+        case Guard.LAST_ELIGIBLE:
+            return "the definition would be left without a version that is not excluded from latest"
+        case Guard.LAST_VERSION:
+            return "the definition would be left without any version"
 
 
 def field_reason_text(reason: FieldReason) -> str:

@@ -389,9 +389,7 @@ def test_null_means_none_and_clears_in_place_with_a_put() -> None:
         recommended_vcpus=Range(2, 8),
         release_note_uri="https://example.com/notes",
     )
-    cleared = definition(
-        disallowed_disk_types=(), cleared=frozenset({"description", "recommended", "releaseNoteUri"})
-    )
+    cleared = definition(disallowed_disk_types=(), cleared=frozenset({"description", "recommended", "releaseNoteUri"}))
     live = live_state(as_live(gallery()), as_live(live_def))
     change = by_address(diff_states(desired_state(gallery(), cleared), live), "gal/ubuntu")
     assert change.action is Action.UPDATE and change.blocked is None

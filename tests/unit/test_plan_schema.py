@@ -41,3 +41,34 @@ def test_plans_with_every_action_validate() -> None:
     data = json.loads(json.dumps(plan_document(plan)))
     assert {r["action"] for r in data["resources"]} >= {"update", "replace", "delete"}
     jsonschema.Draft202012Validator(schema()).validate(data)
+
+
+def test_every_code_is_in_the_schema() -> None:
+    from reconciler.core.reasons import Blocker, Guard, Note, Reason
+
+    defs = schema()["$defs"]
+    for name, codes in (("reason", Reason), ("blocker", Blocker), ("note", Note), ("guard", Guard)):
+        assert defs[name]["properties"]["code"]["enum"] == [c.value for c in codes], name
+
+
+def test_a_plan_with_retention_validates_and_reads_back() -> None:
+    from dataclasses import replace
+    from datetime import datetime, timedelta, timezone
+
+    from reconciler.core.plan import Plan
+    from reconciler.kinds.image_definition import Lifecycle, Retention
+
+    now = datetime(2026, 6, 1, tzinfo=timezone.utc)
+    ruled = definition(lifecycle=Lifecycle(Retention(max_age_days=1)))
+
+    def old(name: str) -> object:
+        item = as_live(version(name))
+        return replace(item, resource=replace(item.resource, published_date=now - timedelta(days=9)))
+
+    live = live_state(as_live(gallery()), as_live(ruled), old("1.0.0"), old("1.1.0"))
+    plan = build_plan(desired_state(gallery(), ruled), live, TARGET, now=now)
+    data = json.loads(json.dumps(plan_document(plan)))
+    jsonschema.Draft202012Validator(schema()).validate(data)
+    assert data["retention"][0]["kept"][0]["guard"]["code"] == "latest"
+    assert [r["reason"]["code"] for r in data["resources"] if r["action"] == "delete"] == ["retention"]
+    assert Plan.from_json(data).retention == plan.retention
