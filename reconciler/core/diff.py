@@ -225,6 +225,30 @@ def _refuse_other_estates(changes: dict[str, ResourceChange], live: LiveState, e
         changes[key] = replace(change, blocked=Why(Blocker.OWNED_BY_OTHER_ESTATE, (owner,)))
 
 
+def _adopt_or_hold_unowned(changes: dict[str, ResourceChange], live: LiveState, adopt: bool) -> None:
+    """A resource the manifests name that exists without an ownership tag is taken over only when they adopt it.
+
+    Adopting (`settings.adopt`) is the ordinary update, which adds the tag; without it the change is blocked
+    (whatever else blocked it), so the plan lists every unowned resource and how to adopt it.
+    """
+    held: dict[str, str] = {}
+    for key, change in changes.items():
+        item = live.resources.get(key)
+        if item is None or item.info.owner is not None or change.action not in (Action.UPDATE, Action.REPLACE):
+            continue
+        if not adopt:
+            changes[key] = replace(change, blocked=Why(Blocker.NOT_ADOPTED))
+            if change.action is Action.REPLACE:
+                held[key] = change.address
+        elif change.action is Action.UPDATE and change.reason == Why(Reason.NOT_APPLIED_BEFORE):
+            changes[key] = replace(change, reason=Why(Reason.ADOPT))
+    # What a held replacement would take along (its children's replacements and deletions) is held with it.
+    for key, change in changes.items():
+        parent = next((a for a in m.ancestors(key) if a in held), None)
+        if parent is not None and change.action in (Action.REPLACE, Action.DELETE) and change.blocked is None:
+            changes[key] = replace(change, blocked=Why(Blocker.PARENT_REPLACE_BLOCKED, (held[parent],)))
+
+
 def _hold_children_of_blocked_replacements(changes: dict[str, ResourceChange]) -> None:
     """A create or update below a parent whose replacement (or creation) is blocked cannot go ahead: hold it too."""
     blocked_parents = {key for key, c in changes.items() if c.action in (Action.REPLACE, Action.CREATE) and c.blocked}
@@ -283,6 +307,7 @@ def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions |
     estate = desired.policy.estate
     _cascade(changes, wanted, live, options, estate)
     _refuse_collisions(changes, wanted, live)
+    _adopt_or_hold_unowned(changes, live, desired.policy.adopt)
     _refuse_other_estates(changes, live, estate)
     _hold_children_of_blocked_replacements(changes)
     listed = frozenset(m.resource_key(a) for a in desired.policy.prune_unmanaged)

@@ -178,6 +178,9 @@ class Policy:
     estate: str = DEFAULT_ESTATE
     """The estate these manifests are (`settings.estate`): only its resources are pruned, like kubectl's applyset.
     Two manifest trees sharing a resource group with different estates never prune each other."""
+    adopt: bool = False
+    """`settings.adopt`: resources the manifests name that exist without an ownership tag (made by hand or another
+    tool) are adopted: apply adds the tag. Without it their changes are blocked and the plan says why."""
 
 
 @dataclass(frozen=True)

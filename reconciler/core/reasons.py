@@ -28,6 +28,8 @@ class Reason(str, enum.Enum):
     """subjects: the regions where replication failed."""
     LAST_OPERATION_FAILED = "last-operation-failed"
     NOT_IN_MANIFESTS = "not-in-manifests"
+    ADOPT = "adopt"
+    """The resource exists without the ownership tag and the manifests adopt it (`settings.adopt`)."""
 
 
 class Blocker(str, enum.Enum):
@@ -48,6 +50,9 @@ class Blocker(str, enum.Enum):
     """subjects: the parent's address."""
     OWNED_BY_OTHER_ESTATE = "owned-by-other-estate"
     """subjects: the estate that owns the resource."""
+    NOT_ADOPTED = "not-adopted"
+    """The resource exists without the ownership tag (made by hand or another tool) and the manifests do not
+    adopt it (`settings.adopt`)."""
 
 
 class Note(str, enum.Enum):

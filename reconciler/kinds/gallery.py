@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from reconciler.core import arm_json as aj
 from reconciler.core import model as m
 from reconciler.core.regions import fold_region
-from reconciler.kinds.base import Field, ResourceKind
+from reconciler.kinds.base import ExportContext, Field, ResourceKind, manifest_tags
 
 if TYPE_CHECKING:
     from reconciler.manifest.build import Builder
@@ -126,6 +126,19 @@ class GalleryKind(ResourceKind):
             if key not in props and key in live_props:
                 props[key] = live_props[key]
         return body
+
+    def to_manifest(self, g: Gallery, context: ExportContext) -> dict[str, Any]:
+        """location (when not the scope's), description, softDelete (when on; Azure's default is off), tags."""
+        out: dict[str, Any] = {}
+        if g.location != context.inherited_location(g):
+            out["location"] = g.location
+        if g.description:
+            out["description"] = g.description
+        if g.soft_delete:
+            out["softDelete"] = True
+        if tags := manifest_tags(g.tags):
+            out["tags"] = tags
+        return out
 
     def from_arm(self, parent: tuple[str, str], body: aj.JSON) -> tuple[Gallery, aj.LiveInfo]:
         subscription_id, resource_group = parent

@@ -156,6 +156,7 @@ def build_desired_state(bundle: ManifestBundle, subscription_id: str | None = No
                 prune=bool(bundle.settings.get("prune")),
                 prune_unmanaged=tuple(bundle.settings.get("pruneUnmanaged") or ()),
                 estate=builder.estate,
+                adopt=bool(bundle.settings.get("adopt")),
             ),
         )
     except Exception as exc:  # the rules should make this unreachable; never show a traceback

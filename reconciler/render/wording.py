@@ -39,6 +39,8 @@ def reason_text(why: Why[Reason]) -> str:
             return "the last operation on this version failed; apply requests it again"
         case Reason.NOT_IN_MANIFESTS:
             return "not in these manifests"
+        case Reason.ADOPT:
+            return "adopted: it exists without the gallery-reconciler tag, and settings.adopt takes it over"
 
 
 def blocker_text(why: Why[Blocker]) -> str:
@@ -75,6 +77,11 @@ def blocker_text(why: Why[Blocker]) -> str:
             return (
                 f"estate '{_join(s)}' manages it (tag gallery-reconciler); remove it from that estate's manifests "
                 "and set the tag to this estate's id, or manage it there"
+            )
+        case Blocker.NOT_ADOPTED:
+            return (
+                "it exists but was not created by this tool (no gallery-reconciler tag); set settings.adopt: true "
+                "in the manifests to adopt it (apply then adds the tag), or leave it out of the manifests"
             )
 
 
