@@ -113,8 +113,9 @@ def export(
     \b
     Exit codes:
       0    the manifests were written
-      1    error (nothing written): a resource group or gallery that does not exist, a missing
-           permission, an output folder that already holds manifests (without --force), a usage error
+      1    error, and nothing written: a resource group or gallery that does
+           not exist, a missing permission, an output folder that already
+           holds manifests (without --force), a usage error
       130  interrupted
     """
     from reconciler.manifest.export import ExportRequest, export_estate

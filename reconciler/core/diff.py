@@ -2,8 +2,8 @@
 
 Pure: no I/O and no clock, and generic over `reconciler.kinds`: each kind's field table says what
 compares how. Replacements cascade (a definition cannot be deleted while it has versions), deletions
-only touch resources carrying the ownership tag, and anything destructive is blocked unless the
-options allow it.
+only touch resources carrying the ownership tag, resources without it change only when the manifests
+adopt them (`settings.adopt`), and anything destructive is blocked unless the options allow it.
 """
 
 from __future__ import annotations

@@ -12,7 +12,6 @@ timestamps as strings.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -38,8 +37,9 @@ def scalar(value: Any, *, flow: bool = True) -> str:
     if isinstance(value, str) and _DATE.fullmatch(value):
         return value
     if isinstance(value, str) and not value.isprintable():
-        # Line breaks and control characters: one double-quoted line (JSON's escapes are YAML's too).
-        return json.dumps(value, ensure_ascii=False)
+        # Line breaks and control characters: one double-quoted line, escaped by PyYAML.
+        text = yaml.safe_dump([value], default_flow_style=True, default_style='"', width=1 << 30, allow_unicode=True)
+        return text.strip()[1:-1]
     if flow:
         return yaml.safe_dump([value], default_flow_style=True, width=1 << 30, allow_unicode=True).strip()[1:-1]
     text = yaml.safe_dump({"k": value}, default_flow_style=False, width=1 << 30, allow_unicode=True)

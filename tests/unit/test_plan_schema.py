@@ -41,3 +41,19 @@ def test_plans_with_every_action_validate() -> None:
     data = json.loads(json.dumps(plan_document(plan)))
     assert {r["action"] for r in data["resources"]} >= {"update", "replace", "delete"}
     jsonschema.Draft202012Validator(schema()).validate(data)
+
+
+def test_adoption_and_estate_codes_validate() -> None:
+    from dataclasses import replace
+
+    from reconciler.core import model as m
+
+    other = replace(gallery("other"), tags=((m.OWNERSHIP_TAG_NAME, "team-b"),))
+    live = live_state(as_live(replace(gallery(), tags=())), as_live(replace(definition(), tags=())), as_live(other))
+    for adopt in (False, True):
+        desired = desired_state(gallery(), definition(), gallery("other"), policy=m.Policy(adopt=adopt))
+        data = json.loads(json.dumps(plan_document(build_plan(desired, live, TARGET))))
+        codes = {(r.get("reason") or {}).get("code") for r in data["resources"]}
+        codes |= {(r.get("blocked") or {}).get("code") for r in data["resources"]}
+        assert ("adopt" if adopt else "not-adopted") in codes and "owned-by-other-estate" in codes
+        jsonschema.Draft202012Validator(schema()).validate(data)
