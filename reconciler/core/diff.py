@@ -236,11 +236,13 @@ def _adopt_or_hold_unowned(changes: dict[str, ResourceChange], live: LiveState, 
         item = live.resources.get(key)
         if item is None or item.info.owner is not None or change.action not in (Action.UPDATE, Action.REPLACE):
             continue
+        fresh = change.action is Action.UPDATE and change.reason == Why(Reason.NOT_APPLIED_BEFORE)
         if not adopt:
-            changes[key] = replace(change, blocked=Why(Blocker.NOT_ADOPTED))
+            reason = Why(Reason.UNOWNED) if fresh else change.reason
+            changes[key] = replace(change, reason=reason, blocked=Why(Blocker.NOT_ADOPTED))
             if change.action is Action.REPLACE:
                 held[key] = change.address
-        elif change.action is Action.UPDATE and change.reason == Why(Reason.NOT_APPLIED_BEFORE):
+        elif fresh:
             changes[key] = replace(change, reason=Why(Reason.ADOPT))
     # What a held replacement would take along (its children's replacements and deletions) is held with it.
     for key, change in changes.items():

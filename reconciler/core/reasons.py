@@ -30,6 +30,8 @@ class Reason(str, enum.Enum):
     NOT_IN_MANIFESTS = "not-in-manifests"
     ADOPT = "adopt"
     """The resource exists without the ownership tag and the manifests adopt it (`settings.adopt`)."""
+    UNOWNED = "unowned"
+    """The resource exists without the ownership tag and the manifests do not adopt it (blocked)."""
 
 
 class Blocker(str, enum.Enum):

@@ -41,6 +41,8 @@ def reason_text(why: Why[Reason]) -> str:
             return "not in these manifests"
         case Reason.ADOPT:
             return "adopted: it exists without the gallery-reconciler tag, and settings.adopt takes it over"
+        case Reason.UNOWNED:
+            return "exists without the gallery-reconciler tag (made by hand or by another tool)"
 
 
 def blocker_text(why: Why[Blocker]) -> str:
@@ -80,8 +82,8 @@ def blocker_text(why: Why[Blocker]) -> str:
             )
         case Blocker.NOT_ADOPTED:
             return (
-                "it exists but was not created by this tool (no gallery-reconciler tag); set settings.adopt: true "
-                "in the manifests to adopt it (apply then adds the tag), or leave it out of the manifests"
+                "reconcile did not create it; set settings.adopt: true in the manifests to adopt it (apply then "
+                "adds the tag), or leave it out of the manifests"
             )
 
 

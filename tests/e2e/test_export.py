@@ -135,7 +135,7 @@ def test_adopting_a_hand_made_estate_adds_the_ownership_tags_and_nothing_else(ru
         assert "settings.adopt: true" in change["blocked"]["message"]
     assert run("plan", "--detailed-exitcode", "plain", expect=3)
     text = run("plan", "plain").output
-    assert "blocked: it exists but was not created by this tool" in text
+    assert "exists without the gallery-reconciler tag" in text and "blocked: reconcile did not create it" in text
 
     # Exported with --adopt: one in-place tag update per resource, shown in the plan.
     exported = run("export", "-g", "packer-rg", "-o", "adopt", "--adopt")

@@ -272,6 +272,7 @@ def test_an_unowned_resource_is_not_adopted_unless_the_manifests_say_so() -> Non
     changes = diff_states(desired_state(gallery(), definition(), version()), live, DiffOptions(allow_replace=True))
     assert by_address(changes, "gal").action is Action.UPDATE
     assert by_address(changes, "gal").blocked == Why(Blocker.NOT_ADOPTED)
+    assert by_address(changes, "gal").reason == Why(Reason.UNOWNED)
     # a replacement of an unowned resource is held too, even with --allow-replace, and so is what it takes along
     assert by_address(changes, "gal/ubuntu").action is Action.REPLACE
     assert by_address(changes, "gal/ubuntu").blocked == Why(Blocker.NOT_ADOPTED)
