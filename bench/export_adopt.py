@@ -1,6 +1,6 @@
 """Benchmark: export a G x D x V estate made without reconcile, then adopt it (time and ARM requests).
 
-Usage: python bench/export_adopt.py [--galleries 10 --definitions 10 --versions 10] [--throttle]
+Usage: python bench/export_adopt.py [--galleries 10 --definitions 10 --versions 10] [--throttle] [--no-wait]
 
 The estate is created through the SDK without the ownership tag, as Packer or a script leaves it. Then, each
 as a child process: `reconcile export --adopt`, `plan` of the export (every resource an in-place tag update),
@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--definitions", type=int, default=10)
     parser.add_argument("--versions", type=int, default=10)
     parser.add_argument("--throttle", action="store_true", help="ARM token-bucket throttling in the emulator")
+    parser.add_argument("--no-wait", action="store_true", help="apply --no-wait: do not follow replication")
     opts = parser.parse_args()
     g, d, v = opts.galleries, opts.definitions, opts.versions
     with tempfile.TemporaryDirectory() as tmp, emulator_server(seed=DEMO_SEED) as emu:
@@ -105,7 +106,7 @@ def main() -> None:
         for name, args in (
             ("export", ["export", "-g", GROUP, "-o", "out", "--adopt"]),
             ("adoptionPlan", ["plan", "--json", "out"]),
-            ("adoptionApply", ["apply", "--auto-approve", "--journal", "", "out"]),
+            ("adoptionApply", ["apply", "--auto-approve", "--journal", "", *(["--no-wait"] * opts.no_wait), "out"]),
             ("planAfter", ["plan", "--json", "out"]),
         ):
             ctl.reset()
@@ -123,6 +124,7 @@ def main() -> None:
             "estate": f"{g} x {d} x {v} ({g + g * d + g * d * v} resources), no ownership tag",
             "createdThroughTheSdkSeconds": round(made_s, 1),
             "throttle": opts.throttle,
+            "noWait": opts.no_wait,
             "files": len(files),
             "bytes": sum(f.stat().st_size for f in files),
             **steps,

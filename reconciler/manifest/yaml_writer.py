@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -32,8 +33,23 @@ class Block:
     comments: dict[Any, list[str]] = field(default_factory=dict)
 
 
+_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_.=/-]*")
+"""Strings that YAML 1.1 reads back as the same string when written plain, bar the words below."""
+_WORDS = frozenset(
+    w for word in ("yes", "no", "true", "false", "on", "off", "null") for w in (word, word.capitalize(), word.upper())
+)
+
+
 def scalar(value: Any, *, flow: bool = True) -> str:
     """A scalar as YAML that reads back as the same value; `flow`: also valid inside `[...]` and `{...}`."""
+    if isinstance(value, str) and _PLAIN.fullmatch(value) and value not in _WORDS:
+        return value
+    return _spelled(type(value), value, flow)
+
+
+@lru_cache(maxsize=4096)
+def _spelled(kind: type, value: Any, flow: bool) -> str:
+    # `kind` keeps True and 1 (equal, with one hash) apart in the cache.
     if isinstance(value, str) and _DATE.fullmatch(value):
         return value
     if isinstance(value, str) and not value.isprintable():

@@ -224,7 +224,13 @@ def test_the_writer_lays_out_blocks_and_flow_values() -> None:
     )
 
 
-@given(st.text(max_size=30) | st.integers() | st.booleans())
+@given(
+    st.text(max_size=30)
+    | st.from_regex(r"[A-Za-z][A-Za-z0-9_.=/: -]{0,8}", fullmatch=True)
+    | st.sampled_from(["yes", "No", "OFF", "null", "~", "1.0", "010", "1_0", "2030-12-31", "0x1f", ".inf"])
+    | st.integers()
+    | st.booleans()
+)
 def test_scalars_read_back_as_written(value: Any) -> None:
     for text in (f"k: {scalar(value, flow=False)}\n", f"k: [{scalar(value)}]\n"):
         (doc,), diags = parse_yaml("apiVersion: x\n" + text, "f.yaml")
