@@ -266,3 +266,27 @@ def test_an_output_folder_with_manifests_is_refused_unless_forced(run: Cli) -> N
     forced = run("export", "-g", "packer-rg", "-o", "out", "--force")
     assert "1 other manifest file in out (not from this export) will be planned together with it" in forced.output
     assert sorted(p.name for p in Path("out").iterdir()) == ["mine.yaml", "packer.yaml"]
+
+
+def test_only_the_named_galleries_are_exported_and_sources_outside_them_are_ids(run: Cli) -> None:
+    hand_made(run)
+    promoted = definition(
+        {"1.0.0": version("galleryImageVersion", [{"name": "westeurope"}], **{"from": "packer/ubuntu/1.0.0"})}
+    )
+    create_with_sdk(run.emu, {**HAND_MADE, "gallery": "prod", "definitions": {"ubuntu": promoted}})
+    run.admin.reset()
+    run("export", "-g", "packer-rg", "--gallery", "PROD", "-o", "out", "--adopt")
+    # one list of galleries, then only the chosen gallery's definitions and versions
+    assert run.admin.requests()["byOperation"] == {
+        "Galleries_ListByResourceGroup": 1,
+        "GalleryImages_ListByGallery": 1,
+        "GalleryImageVersions_ListByGalleryImage": 1,
+    }
+    assert [p.name for p in Path("out").iterdir()] == ["prod.yaml"]
+    doc = yaml.safe_load((Path("out") / "prod.yaml").read_text())
+    source = doc["galleries"]["prod"]["definitions"]["ubuntu"]["versions"]["1.0.0"]["source"]
+    assert source == {
+        "galleryImageVersion": "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/packer-rg/"
+        "providers/Microsoft.Compute/galleries/packer/images/ubuntu/versions/1.0.0"
+    }
+    assert {r["reason"]["code"] for r in plan(run, Path("out"))["resources"]} == {"adopt"}
