@@ -123,18 +123,20 @@ def _estate(items: list[LiveResource]) -> str:
     return next(iter(spelled.values()), m.DEFAULT_ESTATE)
 
 
-def _children(resources: list[Any], parent: Any) -> list[Any]:
-    key = m.resource_key(parent.address)
-    found = [r for r in resources if r.parent_address is not None and m.resource_key(r.parent_address) == key]
-    return sorted(found, key=lambda r: r.kind.sort_key(r))
-
-
 class _Writer:
     def __init__(self, request: ExportRequest, items: list[LiveResource]) -> None:
         self.request = request
         self.resources = [item.resource for item in items]
+        self.below: dict[str, list[Any]] = {}
+        for resource in sorted(self.resources, key=lambda r: (r.kind.depth, r.kind.sort_key(r))):
+            if resource.parent_address is not None:
+                self.below.setdefault(m.resource_key(resource.parent_address), []).append(resource)
         self.context = _Context(request, self.resources)
         self.out = Exported(counts={kind.name: 0 for kind in (GALLERY, IMAGE_DEFINITION, IMAGE_VERSION)})
+
+    def children(self, parent: Any) -> list[Any]:
+        """The resources directly below `parent`, in plan order (names; versions numerically)."""
+        return self.below.get(m.resource_key(parent.address), [])
 
     def properties(self, resource: Any) -> tuple[Block | None, str]:
         """The resource's own properties as a block, or (None, why) when it cannot be written."""
@@ -152,7 +154,7 @@ class _Writer:
             return None
         versions = Block()
         skipped = []
-        for version in _children(self.resources, definition):
+        for version in self.children(definition):
             props, why = self.properties(version)
             if props is None:
                 skipped.append(f"version {version.name} left out: {why}")
@@ -199,7 +201,7 @@ class _Writer:
             return
         group, day = gallery.resource_group, f"{self.request.now:%Y-%m-%d}"
         made = f"Exported by `reconcile export` from resource group {group} on {day}."
-        definitions = [(d, self.definition(d)) for d in _children(self.resources, gallery)]
+        definitions = [(d, self.definition(d)) for d in self.children(gallery)]
         if self.request.layout == "gallery":
             defs = Block()
             for d, props in definitions:
