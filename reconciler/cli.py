@@ -95,13 +95,17 @@ def configure_logging(level_name: str) -> None:
     """Send the tool's and azure-core's logs to stderr at the chosen level (replacing an earlier setup).
 
     azure-core's HTTP logging policy logs one line per request and response at INFO, with an allow-list of
-    headers: Authorization and other secrets are shown as REDACTED.
+    headers: Authorization and other secrets are shown as REDACTED. Every record of the 'azure' and
+    'reconciler' loggers also passes `RedactSecrets` (a filter on their handler, so records of child loggers
+    such as azure.core.pipeline.policies.http_logging_policy pass it too: a logger's own filters see only
+    the records logged on it): URLs with a SAS, tokens, and Azure's error texts that quote them.
     """
     import logging
 
     level = getattr(logging, level_name.upper())
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactSecrets())
     handler.set_name("reconcile")
     for name in ("azure", "reconciler"):
         logger = logging.getLogger(name)
@@ -109,6 +113,28 @@ def configure_logging(level_name: str) -> None:
             logger.removeHandler(old)
         logger.addHandler(handler)
         logger.setLevel(level)
+
+
+class RedactSecrets:
+    """A logging filter that redacts a record's message, exception text and stack (`reconciler.core.redact`)."""
+
+    def filter(self, record: Any) -> bool:
+        import logging
+
+        from reconciler.core.redact import redact_text
+
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed record: logging reports it; keep only the format string, redacted
+            message = str(record.msg)
+        record.msg, record.args = redact_text(message), None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        if record.exc_text:
+            record.exc_text = redact_text(record.exc_text)
+        if record.stack_info:
+            record.stack_info = redact_text(record.stack_info)
+        return True
 
 
 def main() -> None:

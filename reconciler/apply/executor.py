@@ -3,6 +3,11 @@
 A failed step fails only itself: steps that depend on it are skipped with the cause, everything
 else carries on. Long-running operations are awaited through azure-core's pollers; replication
 progress is read with `$expand=ReplicationStatus` while a version's operation runs.
+
+Nothing waits silently or forever: a long wait says what it waits for (`Events.message`), and a state
+Azure does not document (an LRO status or provisioningState such as "Paused") is waited on for at most
+`ExecOptions.unknown_state_timeout`, then reported. Ctrl-C (the run cancelled) raises `ApplyInterrupted`
+naming the operations Azure had already accepted, after recording them in the journal.
 """
 
 from __future__ import annotations
@@ -11,9 +16,9 @@ import asyncio
 import dataclasses
 import enum
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from reconciler.apply.journal import Journal
 from reconciler.azure import operations as ops
@@ -23,9 +28,12 @@ from reconciler.azure.session import Clients
 from reconciler.core import model as m
 from reconciler.core.arm_json import RegionReplication
 from reconciler.core.live_state import LiveResource, LiveState
+from reconciler.core.redact import redact_text
 from reconciler.core.steps import Operation, Step
 from reconciler.kinds import IMAGE_VERSION
 from reconciler.kinds import resource_group as rg
+
+T = TypeVar("T")
 
 
 class Outcome(str, enum.Enum):
@@ -38,14 +46,25 @@ class Outcome(str, enum.Enum):
     SKIPPED = "skipped"
     """Not attempted: a step it depends on did not succeed."""
     TIMED_OUT = "timed-out"
+    INTERRUPTED = "interrupted"
+    """Apply was interrupted while the request was on its way: Azure may or may not have accepted it."""
 
 
-SUCCEEDED, ACCEPTED, FAILED, SKIPPED, TIMED_OUT = (
+SUCCEEDED, ACCEPTED, FAILED, SKIPPED, TIMED_OUT, INTERRUPTED = (
     Outcome.SUCCEEDED,
     Outcome.ACCEPTED,
     Outcome.FAILED,
     Outcome.SKIPPED,
     Outcome.TIMED_OUT,
+    Outcome.INTERRUPTED,
+)
+
+# States that mean "still working". Terminal: Succeeded, Failed, Canceled (ARM RPC, async operations).
+# In progress: the LRO statuses azure-core and ARM use (InProgress, Accepted, Running, NotStarted) and
+# GalleryProvisioningState's non-terminal values (Creating, Updating, Deleting, Migrating; spec 2025-03-03).
+TERMINAL_STATES = frozenset({"succeeded", "failed", "canceled"})
+BUSY_STATES = frozenset(
+    {"inprogress", "accepted", "running", "notstarted", "creating", "updating", "deleting", "migrating"}
 )
 
 
@@ -95,6 +114,84 @@ class ExecOptions:
     progress_interval: float = 5.0
     source_timeout: float = 4 * 3600.0
     delete_conflict_timeout: float = 180.0
+    unknown_state_timeout: float = 600.0
+    """How long an operation may stay in a state Azure does not document before the step is reported timed out."""
+    wait_notice_interval: float = 60.0
+    """How often a step that waits on Azure says what it is waiting for."""
+
+
+class UnknownState(Exception):
+    """An operation stayed in a state Azure does not document for longer than `unknown_state_timeout`."""
+
+
+class ApplyInterrupted(Exception):
+    """Apply was interrupted (Ctrl-C) while operations were in flight.
+
+    `accepted`: steps whose request Azure had accepted (it carries on with them); `unsure`: steps whose
+    request was on its way. Both are in the journal (`journal`, its path, None when disabled).
+    """
+
+    def __init__(self, accepted: list[StepResult], unsure: list[StepResult], journal: str | None) -> None:
+        super().__init__(f"interrupted with {len(accepted)} operation(s) accepted by Azure")
+        self.accepted = accepted
+        self.unsure = unsure
+        self.journal = journal
+
+
+class _Watch:
+    """Watches one wait: says what it waits for every `wait_notice_interval`, bounds states Azure does not document."""
+
+    def __init__(self, executor: Executor, step: Step, what: str) -> None:
+        self.options = executor.options
+        self.events = executor.events
+        self.step = step
+        self.what = what
+        self.start = self.last_notice = time.monotonic()
+        self.unknown: tuple[str, float] | None = None
+
+    def saw(self, state: str | None) -> None:
+        """Record the state seen now; raises UnknownState once an undocumented one outlived its bound."""
+        now = time.monotonic()
+        folded = (state or "").lower()
+        if state and folded not in BUSY_STATES and folded not in TERMINAL_STATES:
+            if self.unknown is None or self.unknown[0] != state:
+                self.unknown = (state, now)
+                self.events.message(
+                    self.step,
+                    f"Azure reports {self.what} as {state!r}, a state it does not document; waiting up to "
+                    f"{_duration(self.options.unknown_state_timeout)} for that to change",
+                )
+                self.last_notice = now
+            elif now - self.unknown[1] >= self.options.unknown_state_timeout:
+                raise UnknownState(
+                    f"Azure reported {self.what} as {state!r}, a state it does not document, for "
+                    f"{_duration(now - self.unknown[1])}; stopped waiting (Azure may carry on: `reconcile status` "
+                    "or `reconcile plan` shows where it stands)"
+                )
+            return
+        self.unknown = None
+        if now - self.last_notice >= self.options.wait_notice_interval:
+            self.last_notice = now
+            shown = f" ({state})" if state else ""
+            self.events.message(self.step, f"waiting for {self.what}{shown}, {_duration(now - self.start)} so far")
+
+
+def _duration(seconds: float) -> str:
+    if seconds >= 120:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
+
+
+def _lro_state(poller: Any) -> str | None:
+    """The status azure-core's poller last saw ("InProgress", "Succeeded", ...); None when it has none."""
+    status = getattr(poller, "status", None)
+    if not callable(status):
+        return None
+    try:
+        value = status()
+    except Exception:  # a poller that has not polled yet
+        return None
+    return str(value) if value else None
 
 
 class Executor:
@@ -122,6 +219,9 @@ class Executor:
         self.sem = asyncio.Semaphore(max(1, options.parallelism))
         self.results: dict[str, StepResult] = {}
         self._futures: dict[str, asyncio.Future[StepResult]] = {}
+        # Writes in flight: on their way to Azure, or accepted by it and not yet finished (for Ctrl-C).
+        self._sending: dict[str, tuple[Step, ops.CallRecord, float]] = {}
+        self._accepted: dict[str, tuple[Step, ops.CallRecord, float]] = {}
 
     async def run(self, steps: list[Step], timeout: float | None = None) -> list[StepResult]:
         """Run every step; results in the steps' order. `timeout` (seconds) bounds the whole run."""
@@ -130,6 +230,8 @@ class Executor:
         tasks = [asyncio.create_task(self._run_step(s)) for s in steps]
         try:
             await asyncio.wait_for(asyncio.gather(*tasks), timeout)
+        except asyncio.CancelledError:
+            raise self._interrupted() from None
         except (asyncio.TimeoutError, TimeoutError):
             for step in steps:
                 if step.id not in self.results:
@@ -142,6 +244,52 @@ class Executor:
                     )
                     self._report(self.results[step.id])
         return [self.results[s.id] for s in steps]
+
+    def _interrupted(self) -> ApplyInterrupted:
+        """Record the writes in flight when the run was cancelled, and the exception that names them."""
+        now = time.monotonic()
+        accepted = [
+            StepResult(
+                step,
+                ACCEPTED,
+                "interrupted (Ctrl-C) after Azure accepted the request; Azure carries on with it "
+                "(`reconcile status` follows it)",
+                record.request_ids,
+                now - start,
+            )
+            for step, record, start in self._accepted.values()
+            if step.id not in self.results
+        ]
+        unsure = [
+            StepResult(
+                step,
+                INTERRUPTED,
+                "interrupted (Ctrl-C) while the request was on its way; Azure may have accepted it "
+                "(`reconcile plan` shows)",
+                record.request_ids,
+                now - start,
+            )
+            for step, record, start in self._sending.values()
+            if step.id not in self.results and step.id not in self._accepted
+        ]
+        for result in accepted + unsure:
+            self.results[result.step.id] = result
+            if self.journal is not None:
+                self.journal.record(result.to_json())
+        return ApplyInterrupted(accepted, unsure, str(self.journal.path) if self.journal is not None else None)
+
+    async def _send(self, step: Step, record: ops.CallRecord, call: Awaitable[T]) -> T:
+        """Await a write request; while on its way and once accepted, the step counts as in flight."""
+        self._sending[step.id] = (step, record, time.monotonic())
+        try:
+            answer = await call
+        except asyncio.CancelledError:
+            raise  # still on its way as far as anyone can tell: Ctrl-C reports it
+        except BaseException:
+            self._sending.pop(step.id, None)
+            raise
+        self._accepted[step.id] = self._sending.pop(step.id)
+        return answer
 
     async def _run_step(self, step: Step) -> None:
         for dep in sorted(step.deps):
@@ -168,6 +316,8 @@ class Executor:
                         f"{self.options.operation_timeout:g}s (Azure carries on)"
                     ),
                 )
+            except UnknownState as err:
+                status, message = TIMED_OUT, str(err)
             except SourceNotReady as err:
                 status, message = FAILED, str(err)
             except Exception as err:  # the boundary: any failure fails this step only
@@ -176,11 +326,15 @@ class Executor:
         self._finish(step, result)
 
     def _finish(self, step: Step, result: StepResult) -> None:
+        self._accepted.pop(step.id, None)
+        self._sending.pop(step.id, None)
         self.results[step.id] = result
         self._futures[step.id].set_result(result)
         self._report(result)
 
     def _report(self, result: StepResult) -> None:
+        # Messages quote Azure, which quotes request bodies (a source URI with its SAS): redacted for every output.
+        result.message = redact_text(result.message)
         if self.journal is not None:
             self.journal.record(result.to_json())
         self.events.finished(result)
@@ -188,7 +342,7 @@ class Executor:
     async def _perform(self, step: Step, record: ops.CallRecord) -> tuple[Outcome, str]:
         if step.operation is Operation.CREATE_GROUP:
             group = self.groups[step.address.lower()]
-            await ops.create_resource_group(self.clients, group, record)
+            await self._send(step, record, ops.create_resource_group(self.clients, group, record))
             return SUCCEEDED, f"resource group created in {group.location}"
         key = m.resource_key(step.address)
         if step.operation is Operation.DELETE:
@@ -200,8 +354,10 @@ class Executor:
             return await self._follow_replication(step, resource, None)
         for needed in resource.kind.depends_on(resource):
             await self._await_source(step, needed)
+        if step.operation is Operation.CREATE and replicates:
+            await self._await_source_by_id(step, resource)
         if step.operation is Operation.CREATE:
-            poller = await ops.create(self.clients, resource, record)
+            poller = await self._send(step, record, ops.create(self.clients, resource, record))
         else:
             live = self.live.resources[key]
             if replicates:
@@ -209,14 +365,15 @@ class Executor:
             first = resource.kind.preparatory_update(resource, live.resource)
             if first is not None:
                 self.events.message(step, "allowing the removal of replicated regions first")
-                await (await ops.update(self.clients, first, live, record)).result()
+                prepared = await self._send(step, record, ops.update(self.clients, first, live, record))
+                await self._await_poller(step, prepared, "the preparatory update")
                 live = await read_version(self.clients, resource) or live
-            poller = await ops.update(self.clients, resource, live, record)
+            poller = await self._send(step, record, ops.update(self.clients, resource, live, record))
         if replicates:
             if not self.options.wait:
                 return ACCEPTED, "Azure accepted it and replicates on; `reconcile status` follows it"
-            return await self._follow_replication(step, resource, poller)
-        await poller.result()
+            return await self._follow_replication(step, resource, poller, record)
+        await self._await_poller(step, poller, "the operation")
         return SUCCEEDED, ""
 
     async def _drop_failed_regions(
@@ -232,8 +389,9 @@ class Executor:
         if not failed or not keep:
             return live
         self.events.message(step, f"removing failed region(s) {', '.join(sorted(failed))} to add them back")
-        poller = await ops.update(self.clients, dataclasses.replace(version, target_regions=keep), live, record)
-        await poller.result()
+        update = ops.update(self.clients, dataclasses.replace(version, target_regions=keep), live, record)
+        poller = await self._send(step, record, update)
+        await self._await_poller(step, poller, "the removal of the failed regions")
         return await read_version(self.clients, version) or live
 
     async def _delete(self, step: Step, record: ops.CallRecord) -> tuple[Outcome, str]:
@@ -242,8 +400,8 @@ class Executor:
         item = self.live.resources[m.resource_key(step.address)]
 
         async def attempt() -> None:
-            poller = await ops.delete(self.clients, item.resource, record)
-            await poller.result()
+            poller = await self._send(step, record, ops.delete(self.clients, item.resource, record))
+            await self._await_poller(step, poller, "the deletion")
 
         try:
             await ops.retry_conflicts(
@@ -255,18 +413,38 @@ class Executor:
             return SUCCEEDED, "already gone"
         return SUCCEEDED, ""
 
-    async def _follow_replication(self, step: Step, version: Any, poller: Any) -> tuple[Outcome, str]:
-        """Wait for the operation while showing per-region replication, as often as progress_interval."""
-        task = asyncio.ensure_future(poller.result() if poller is not None else self._settled(version))
-        while True:
-            done, _ = await asyncio.wait({task}, timeout=self.options.progress_interval)
-            if done:
-                break
-            status = await read_version(self.clients, version)
-            if status is not None and status.info.replication:
-                self.events.progress(step, status.info.replication)
-        task.result()  # raises the operation's error
-        final = await read_version(self.clients, version)
+    async def _await_poller(self, step: Step, poller: Any, what: str, version: Any = None) -> Any:
+        """The poller's result. Every progress_interval: the replication of `version` shown (when given),
+        the operation's state checked (one Azure does not document is bounded), and now and then a word
+        on what it waits for."""
+        watch = _Watch(self, step, what)
+        task = asyncio.ensure_future(poller.result())
+        try:
+            while True:
+                done, _ = await asyncio.wait({task}, timeout=self.options.progress_interval)
+                if done:
+                    return task.result()  # raises the operation's error
+                if version is not None:
+                    status = await read_version(self.clients, version)
+                    if status is not None and status.info.replication:
+                        self.events.progress(step, status.info.replication)
+                watch.saw(_lro_state(poller))
+        finally:
+            if not task.done():
+                task.cancel()
+
+    async def _follow_replication(
+        self, step: Step, version: Any, poller: Any, record: ops.CallRecord | None = None
+    ) -> tuple[Outcome, str]:
+        """Wait until the version's provisioning settles, showing per-region replication as it goes.
+
+        The version's own GET with `$expand=ReplicationStatus` tells both the outcome (provisioningState)
+        and the progress, so the operation's status monitor is not polled as well: one read per interval,
+        at the pace the service asked for (`Retry-After` of the write, else `progress_interval`).
+        """
+        del poller  # the resource's state says what the operation's status would
+        interval = (record.retry_after if record is not None else None) or self.options.progress_interval
+        final = await self._settled(step, version, "the replication", show_progress=True, interval=interval)
         if final is not None:
             if final.info.replication:
                 self.events.progress(step, final.info.replication)
@@ -275,26 +453,61 @@ class Executor:
                 return FAILED, f"replication failed in {', '.join(failed) or 'a region'}"
         return SUCCEEDED, "replicated to every target region"
 
-    async def _settled(self, version: Any, on_busy: Callable[[], None] | None = None) -> LiveResource | None:
-        """Poll until the version is no longer Creating/Updating; None when it does not exist."""
+    async def _settled(
+        self, step: Step, version: Any, what: str, *, show_progress: bool = False, interval: float | None = None
+    ) -> LiveResource | None:
+        """Poll until the version's provisioningState is terminal (or absent); None when it does not exist.
+
+        Says what it waits for on the first busy read and now and then after; a state Azure does not
+        document is waited on for at most `unknown_state_timeout` (then UnknownState).
+        """
+        watch = _Watch(self, step, what)
+        first = True
         while True:
             status = await read_version(self.clients, version)
-            if status is None or (status.info.provisioning_state or "").lower() not in ("creating", "updating"):
+            state = status.info.provisioning_state if status is not None else None
+            if status is None or not state or state.lower() in TERMINAL_STATES:
                 return status
-            if on_busy is not None:
-                on_busy()
-                on_busy = None
-            await asyncio.sleep(self.options.progress_interval)
+            if show_progress and status.info.replication:
+                self.events.progress(step, status.info.replication)
+            if first and state.lower() in BUSY_STATES:
+                self.events.message(step, f"waiting for {what}")
+            first = False
+            watch.saw(state)
+            await asyncio.sleep(interval or self.options.progress_interval)
+
+    async def _await_source_by_id(self, step: Step, version: Any) -> None:
+        """The same wait for a source version given by resource id (outside these manifests), as the plan said."""
+        from types import SimpleNamespace
+
+        from azure.mgmt.core.tools import parse_resource_id
+
+        source = version.source
+        if source is None or source.kind is not m.SourceKind.GALLERY_IMAGE_VERSION or source.address or not source.id:
+            return
+        p = parse_resource_id(source.id)
+        if p.get("subscription", "").lower() != version.subscription_id.lower():
+            return  # another subscription: not readable with this target's clients; Azure decides
+        stub = SimpleNamespace(
+            subscription_id=p.get("subscription", ""),
+            resource_group=p.get("resource_group", ""),
+            gallery=p.get("name", ""),
+            definition=p.get("child_name_1", ""),
+            name=p.get("child_name_2", ""),
+        )
+        await self._await_version(step, source.id, stub)
 
     async def _await_source(self, step: Step, address: str) -> None:
         """A version made from another version needs that one to exist and to have finished replicating."""
         source = self.desired.get(m.resource_key(address))
         if source is None or source.kind is not IMAGE_VERSION:
             return
+        await self._await_version(step, address, source)
+
+    async def _await_version(self, step: Step, address: str, source: Any) -> None:
         try:
             status = await asyncio.wait_for(
-                self._settled(source, lambda: self.events.message(step, f"waiting for source {address} to replicate")),
-                self.options.source_timeout,
+                self._settled(step, source, f"the replication of source {address}"), self.options.source_timeout
             )
         except (asyncio.TimeoutError, TimeoutError) as err:
             raise SourceNotReady(f"its source {address} did not finish replicating in time") from err

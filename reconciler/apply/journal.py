@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
+
+from reconciler.core.redact import redact_json
 
 
 class Journal:
@@ -39,11 +42,16 @@ class Journal:
             "subscriptionId": self.target.get("subscriptionId"),
             **entry,
         }
-        line = json.dumps(record, sort_keys=False) + "\n"
+        # Azure's messages quote request bodies (a source URI with its SAS): redacted like every output.
+        line = json.dumps(redact_json(record), sort_keys=False) + "\n"
         # One write per line with O_APPEND: concurrent appliers never interleave within a line. 0600: the
-        # journal holds Azure's messages, which are for the operator only.
+        # journal holds Azure's messages, which are for the operator only (also when an older version of
+        # the tool, or a umask, left the file readable by others).
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
+            if os.fstat(fd).st_mode & 0o077:
+                with contextlib.suppress(OSError):  # another user's file we may append to: theirs to restrict
+                    os.fchmod(fd, 0o600)
             os.write(fd, line.encode())
         finally:
             os.close(fd)

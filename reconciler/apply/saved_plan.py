@@ -21,6 +21,7 @@ def write_plan_file(plan: Plan, out: str) -> None:
     tmp = path.with_name(path.name + ".tmp")
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        os.fchmod(fd, 0o600)  # a temporary file left by a crash keeps its mode through O_CREAT
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(json.dumps(plan_document(plan), indent=2) + "\n")
         tmp.replace(path)

@@ -1,9 +1,17 @@
-"""Azure and connection errors in plain words: what failed, and what to do."""
+"""Azure and connection errors in plain words: what failed, and what to do.
+
+Also the errors the tool raises itself about what a server sent (a foreign host, a paging loop, a request
+without an answer in time): azure-core `AzureError`s, so every caller that reports Azure's errors reports them.
+"""
 
 from __future__ import annotations
 
 import re
 from typing import TYPE_CHECKING
+
+from azure.core.exceptions import AzureError, ServiceResponseTimeoutError
+
+from reconciler.core.redact import redact_text
 
 if TYPE_CHECKING:
     from reconciler.azure.target import Target
@@ -11,11 +19,40 @@ if TYPE_CHECKING:
 _ACTION = re.compile(r"perform action '([^']+)'")
 
 
+class ForeignEndpoint(AzureError):
+    """A request to another scheme, host or port than the target's endpoint, refused before it was sent.
+
+    A list's `nextLink` or an operation's polling URL comes from the server; following one elsewhere
+    would hand the bearer token to that host.
+    """
+
+
+class MalformedResponse(AzureError):
+    """An answer that is not what Azure returns (HTML, truncated JSON, a list without items): never read as data."""
+
+
+class PagingLoop(AzureError):
+    """A list whose `nextLink`s repeat, or that goes on for more pages than any real list has."""
+
+
+class RequestTimedOut(ServiceResponseTimeoutError):
+    """No complete answer to one HTTP request within the request deadline (`--request-timeout`)."""
+
+
 def explain_error(err: BaseException, target: Target | None = None, what: str | None = None) -> str:
-    """One sentence for an Azure or connection error, saying what failed and what to do."""
+    """One sentence for an Azure or connection error, saying what failed and what to do.
+
+    Secrets in the text (a SAS in a URI that Azure quotes back, a token) are redacted.
+    """
+    return redact_text(_explain(err, target, what))
+
+
+def _explain(err: BaseException, target: Target | None, what: str | None) -> str:
     from azure.core.exceptions import ClientAuthenticationError, HttpResponseError, ServiceRequestError
 
     prefix = f"{what}: " if what else ""
+    if isinstance(err, (ForeignEndpoint, PagingLoop, MalformedResponse, RequestTimedOut)):
+        return prefix + err.message
     # A credential chain that found nothing raises ClientAuthenticationError with no HTTP response;
     # ARM's own 401 comes with one and is reported below.
     if isinstance(err, ClientAuthenticationError) and getattr(err, "response", None) is None:

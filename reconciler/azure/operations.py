@@ -8,6 +8,7 @@ requires them in a PATCH, the immutable ones exactly as Azure already has them.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ class CallRecord:
     """Request ids of the calls one step made, for the audit journal."""
 
     request_ids: list[str] = field(default_factory=list)
+    retry_after: float | None = None
+    """Seconds the service asked the client to wait before polling (`Retry-After` of the last answer)."""
 
     def hook(self, response: Any) -> None:
         http = getattr(response, "http_response", None)
@@ -33,6 +36,8 @@ class CallRecord:
         rid = headers.get("x-ms-request-id") or headers.get("x-ms-correlation-request-id")
         if rid and rid not in self.request_ids:
             self.request_ids.append(rid)
+        with contextlib.suppress(ValueError):  # an HTTP date or garbage: keep the interval we had
+            self.retry_after = float(headers.get("Retry-After") or "") or self.retry_after
 
 
 def _stamped(body: aj.JSON, resource: Any) -> aj.JSON:

@@ -63,6 +63,11 @@ async def _apply(loaded: Loaded, request: ApplyRequest, saved: Plan | None, out:
                 )
         if not request.as_json:
             render_plan(plan, out)
+        if plan.refused:
+            fail(
+                f"the plan has {len(plan.refused)} problem(s) Azure would refuse, so nothing was changed:\n  - "
+                + "\n  - ".join(str(p) for p in plan.refused)
+            )
         steps = build_steps(list(plan.changes), loaded.desired, live)
         if not steps:
             return plan, []

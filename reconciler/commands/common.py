@@ -37,9 +37,12 @@ class Failure(click.ClickException):
         self.as_json = bool(ctx is not None and ctx.params.get("as_json"))
 
     def show(self, file: Any = None) -> None:
-        click.echo(f"Error: {self.message}", err=True)
+        from reconciler.core.redact import redact_text
+
+        message = redact_text(self.message)
+        click.echo(f"Error: {message}", err=True)
         if self.as_json:
-            click.echo(json.dumps({"error": self.message}))
+            click.echo(json.dumps({"error": message}))
 
 
 def fail(message: str) -> NoReturn:
@@ -92,6 +95,14 @@ def target_options(func: F) -> F:
             help="Sovereign cloud: ARM endpoint, token audience and authority together.",
         ),
         click.option(
+            "--request-timeout",
+            metavar="DURATION",
+            envvar="RECONCILE_REQUEST_TIMEOUT",
+            default=None,
+            help="Limit for each HTTP request to Azure, from sending it to the last byte of the answer "
+            "(retries start afresh), e.g. 60s. Default 120s. Env: RECONCILE_REQUEST_TIMEOUT.",
+        ),
+        click.option(
             "--state-dir",
             default=".reconcile",
             show_default=True,
@@ -112,8 +123,10 @@ class Loaded:
 
 
 def print_diagnostics(diags: Any) -> None:
+    from reconciler.core.redact import redact_text
+
     for d in diags:
-        click.echo(str(d), err=True)
+        click.echo(redact_text(str(d)), err=True)
 
 
 def load(
@@ -125,13 +138,18 @@ def load(
     subscription: str | None,
     cloud: str,
     state_dir: str,
+    request_timeout: str | None = None,
 ) -> Loaded:
-    """Manifests → desired state, and the target opened (the embedded emulator started if chosen)."""
+    """Manifests → desired state, and the target opened (the embedded emulator started if chosen).
+
+    Also sets the request deadline (`--request-timeout`) of the sessions the command opens.
+    """
     from reconciler.azure.errors import explain_error
-    from reconciler.azure.session import open_target
+    from reconciler.azure.session import open_target, set_request_timeout
     from reconciler.azure.target import TargetRequest
     from reconciler.manifest import build_desired_state, load_manifests
 
+    set_request_timeout(parse_duration(request_timeout, "--request-timeout"))
     bundle, diags = load_manifests(list(paths), env=os.environ)
     print_diagnostics(diags)
     if diags.has_errors:
@@ -164,12 +182,17 @@ def open_target_flags(
     subscription: str | None,
     cloud: str,
     state_dir: str,
+    request_timeout: str | None = None,
 ) -> Target:
-    """The target the flags name, for a command without manifests (`export`); the embedded emulator started."""
+    """The target the flags name, for a command without manifests (`export`); the embedded emulator started.
+
+    Also sets the request deadline (`--request-timeout`) of the sessions the command opens, as `load` does.
+    """
     from reconciler.azure.errors import explain_error
-    from reconciler.azure.session import open_target
+    from reconciler.azure.session import open_target, set_request_timeout
     from reconciler.azure.target import TargetRequest
 
+    set_request_timeout(parse_duration(request_timeout, "--request-timeout"))
     request = TargetRequest(target, endpoint, ca_bundle, subscription, cloud, state_dir)
     try:
         return open_target(request, None)
@@ -177,19 +200,86 @@ def open_target_flags(
         raise UserError(explain_error(err, None, "starting the embedded emulator")) from err
 
 
-def run_async(coro: Any, target: Target, what: str) -> Any:
-    """Run a coroutine; Azure and connection errors become one clear message."""
+def run_async(coro: Any, target: Target, what: str, timeout: float | None = None) -> Any:
+    """Run a coroutine; Azure and connection errors become one clear message.
+
+    `timeout` (seconds) bounds a read-only run (plan): when it runs out, the error names the requests still
+    unanswered. Ctrl-C cancels the run; an apply interrupted that way (`ApplyInterrupted`) is reported
+    with the operations Azure had already accepted and carries on with. Exit code 130 after Ctrl-C.
+    """
     from azure.core.exceptions import AzureError
 
+    from reconciler.apply.executor import ApplyInterrupted
     from reconciler.azure.errors import explain_error
 
     try:
-        return asyncio.run(coro)
+        return asyncio.run(_cancellable(coro, timeout, what))
     except AzureError as err:
         raise UserError(explain_error(err, target, what)) from err
-    except KeyboardInterrupt:
+    except ApplyInterrupted as err:
+        click.echo(_interrupted_text(err), err=True)
+        sys.exit(130)
+    except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("Interrupted.", err=True)
         sys.exit(130)
+
+
+async def _cancellable(coro: Any, timeout: float | None, what: str) -> Any:
+    """Await `coro` as a task that Ctrl-C cancels (a second Ctrl-C raises KeyboardInterrupt at once)."""
+    import signal
+
+    from reconciler.azure.session import waiting_for
+
+    loop = asyncio.get_running_loop()
+    task = asyncio.ensure_future(coro)
+
+    def interrupt() -> None:
+        loop.remove_signal_handler(signal.SIGINT)  # back to Python's handler: the next Ctrl-C is KeyboardInterrupt
+        task.cancel()
+
+    try:
+        loop.add_signal_handler(signal.SIGINT, interrupt)
+        handled = True
+    except (NotImplementedError, RuntimeError, ValueError):  # Windows, or not the main thread
+        handled = False
+    try:
+        done, _ = await asyncio.wait({task}, timeout=timeout)
+        if not done:
+            pending = waiting_for()
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+            still = f"; still waiting for {', '.join(pending[:3])}" if pending else ""
+            raise UserError(f"{what} did not finish within the --timeout of {timeout:g} s{still}; nothing was changed")
+        return task.result()
+    finally:
+        if handled:
+            loop.remove_signal_handler(signal.SIGINT)
+        if not task.done():
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
+
+
+def _interrupted_text(err: Any) -> str:
+    from reconciler.core.redact import redact_text
+
+    lines = ["Interrupted."]
+    if err.accepted:
+        lines.append("Azure had already accepted these operations and carries on with them:")
+        lines += [
+            f"  {r.step.label}" + (f" (request id {r.request_ids[-1]})" if r.request_ids else "") for r in err.accepted
+        ]
+    if err.unsure:
+        lines.append("These requests were on their way; Azure may have accepted them:")
+        lines += [f"  {r.step.label}" for r in err.unsure]
+    if err.accepted or err.unsure:
+        lines.append(
+            "Follow them with `reconcile status` on the same manifests (--wait waits for replication); "
+            "re-run `reconcile apply` to finish the rest."
+            + (f" They are recorded in the journal {err.journal}." if err.journal else "")
+        )
+    else:
+        lines.append("No request to Azure was in flight; re-run `reconcile apply` to finish the rest.")
+    return redact_text("\n".join(lines))
 
 
 def console() -> Any:

@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from reconciler.commands.common import console, fail, load, run_async, shows_user_errors, target_options
+from reconciler.commands.common import (
+    console,
+    fail,
+    load,
+    parse_duration,
+    run_async,
+    shows_user_errors,
+    target_options,
+)
 
 NO_CHANGES, CHANGES, ONLY_BLOCKED = 0, 2, 3
 """`--detailed-exitcode`: no changes; changes apply would make; changes, but every one needs an opt-in."""
@@ -49,6 +57,7 @@ async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
     "blocked (needs --allow-replace or --prune), 1 on error.",
 )
 @click.option("--show-unchanged", is_flag=True, help="List resources without changes too.")
+@click.option("--timeout", metavar="DURATION", help="Overall limit, e.g. 10m; the requests still unanswered are named.")
 @shows_user_errors
 def plan(
     paths: tuple[str, ...],
@@ -59,6 +68,7 @@ def plan(
     out: str | None,
     detailed_exitcode: bool,
     show_unchanged: bool,
+    timeout: str | None,
     **target: Any,
 ) -> None:
     """Show what `reconcile apply` would change, without changing anything.
@@ -74,9 +84,10 @@ def plan(
     """
     if as_json and markdown:
         fail("--json and --markdown are exclusive; choose one output format")
+    limit = parse_duration(timeout, "--timeout")
     loaded = load(paths, **target)
     the_plan, _ = run_async(
-        compute_plan(loaded, allow_replace=allow_replace, prune=prune), loaded.target, "reading live state"
+        compute_plan(loaded, allow_replace=allow_replace, prune=prune), loaded.target, "reading live state", limit
     )
     if out:
         from reconciler.apply.saved_plan import write_plan_file
@@ -98,6 +109,11 @@ def plan(
     if out:
         # With --json or --markdown stdout is the document: the hint goes to stderr.
         click.echo(("\n" if not (as_json or markdown) else "") + hint, err=as_json or markdown)
+    if the_plan.refused:
+        fail(
+            f"the plan has {len(the_plan.refused)} problem(s) Azure would refuse (listed above with the manifest "
+            "line of each); fix them: apply writes nothing while they stand"
+        )
     if detailed_exitcode:
         sys.exit(detailed_exit_code(the_plan))
 

@@ -36,6 +36,7 @@ def ownership_tag(estate: str) -> tuple[str, str]:
     """The (name, value) ownership tag of an estate."""
     return (OWNERSHIP_TAG_NAME, estate)
 
+
 DIGEST_TAG = "gallery-reconciler-digest"
 """Digest of the managed fields as last applied: lets a plan tell drift (Azure changed) from a manifest edit.
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -19,7 +19,9 @@ from reconciler.core.changes import Action, ResourceChange, Wording
 from reconciler.core.diff import DiffOptions, diff_states
 from reconciler.core.latest import LatestChange, resolve_latest
 from reconciler.core.live_state import LiveState
+from reconciler.core.source_checks import SourceReport
 from reconciler.core.target_info import TargetInfo
+from reconciler.diagnostics import Diagnostic, Severity
 from reconciler.errors import UserError
 
 FORMAT_VERSION = "2.0"
@@ -37,6 +39,14 @@ class Plan:
     manifest_paths: tuple[str, ...] = ()
     manifest_digest: str = ""
     created_at: str = field(default_factory=lambda: format_datetime(datetime.now(timezone.utc)) or "")
+    problems: tuple[Diagnostic, ...] = ()
+    """What Azure would refuse (errors) or might (warnings), found before anything is written, with the
+    manifest's file and line. A plan with errors is never applied."""
+
+    @property
+    def refused(self) -> list[Diagnostic]:
+        """The problems Azure would refuse: apply writes nothing while there is one."""
+        return [p for p in self.problems if p.severity is Severity.ERROR]
 
     def actionable(self) -> list[ResourceChange]:
         """Changes apply will execute: not no-ops, not blocked."""
@@ -82,6 +92,7 @@ class Plan:
             "manifests": {"paths": list(self.manifest_paths), "digest": self.manifest_digest},
             "resources": [c.to_json(wording) for c in self.changes],
             "latest": [lc.to_json() for lc in self.latest],
+            "problems": [p.to_json() for p in self.problems],
             "summary": self.summary(),
         }
 
@@ -102,7 +113,17 @@ class Plan:
             manifest_paths=tuple(data["manifests"]["paths"]),
             manifest_digest=data["manifests"]["digest"],
             created_at=data.get("createdAt", ""),
+            problems=tuple(Diagnostic(**{**p, "severity": Severity(p["severity"])}) for p in data.get("problems", [])),
         )
+
+
+def with_source_report(plan: Plan, report: SourceReport) -> Plan:
+    """The plan with the source checks' problems and notes (`core.source_checks`)."""
+    changes = tuple(
+        replace(c, notes=c.notes + tuple(report.notes.get(c.address, ()))) if c.address in report.notes else c
+        for c in plan.changes
+    )
+    return replace(plan, changes=changes, problems=plan.problems + tuple(report.problems))
 
 
 def desired_digest(desired: m.DesiredState) -> str:

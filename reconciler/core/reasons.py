@@ -67,6 +67,10 @@ class Note(str, enum.Enum):
     UNMANAGED_CHILDREN = "unmanaged-children"
     """subjects: addresses of the children not created by this tool."""
     SAFETY_BLOCKS_DELETION = "safety-blocks-deletion"
+    WAITS_FOR_SOURCE = "waits-for-source"
+    """subjects: the id of a source version still replicating; apply waits for it before creating."""
+    SOURCE_NOT_CHECKED = "source-not-checked"
+    """subjects: what the source kind does not expose through ARM, so the plan could not check it."""
 
 
 class FieldReason(str, enum.Enum):

@@ -52,6 +52,10 @@ def op_class(method: str) -> str:
     return "deletes" if method == "DELETE" else "writes"
 
 
+_RESOURCES_TYPES = {"resourcegroups": "resourceGroups"}
+"""Microsoft.Resources type segments whose action spelling is not the lower case the SDKs send."""
+
+
 def authorization_error(method: str, path: str) -> ArmError:
     """ARM's 403 for a caller whose role lacks the action, naming the action and scope as ARM does."""
     scope = path.split("?", 1)[0].rstrip("/")
@@ -61,7 +65,10 @@ def authorization_error(method: str, path: str) -> ArmError:
         rest = parts[lowered.index("providers") + 1 :]
         resource_type = "/".join([rest[0], *rest[1::2]])
     else:
-        resource_type = "Microsoft.Resources/subscriptions/resourceGroups"
+        # Microsoft.Resources' own types, named by the path's type segments: /subscriptions/{id}/locations
+        # is 'Microsoft.Resources/subscriptions/locations', a resource group '.../subscriptions/resourceGroups'.
+        types = [_RESOURCES_TYPES.get(t, t) for t in lowered[1::2]]
+        resource_type = "/".join(["Microsoft.Resources", *types])
     verb = {"GET": "read", "HEAD": "read", "DELETE": "delete"}.get(method, "write")
     client = "00000000-0000-0000-0000-0000000000aa"
     return ArmError(

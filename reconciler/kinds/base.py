@@ -279,6 +279,20 @@ class ResourceKind:
         """The SDK pager listing this kind's resources under `parent` (as for `from_arm`)."""
         raise NotImplementedError
 
+    def list_url(self, parent: Any) -> str:
+        """The ARM list URL (relative, with the pinned api-version) of this kind's resources under `parent`."""
+        from urllib.parse import quote
+
+        if isinstance(parent, tuple):
+            subscription, group = parent
+            base = f"/subscriptions/{subscription}/resourceGroups/{quote(group)}"
+        else:
+            base = parent.id
+        return f"{base}/{self.list_segment}?api-version={GALLERY_API_VERSION}"
+
+    list_segment: ClassVar[str] = ""
+    """The path under the parent that lists this kind (`providers/Microsoft.Compute/galleries`, `images`)."""
+
     def needs_full_read(self, body: JSON) -> bool:
         """True when a listed item lacks facts a GET provides (a version still replicating)."""
         return False

@@ -5,6 +5,7 @@ Sources: REST spec GalleryRP 2025-03-03 / 2026-03-03 (`Gallery`, `GalleryUpdate`
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -18,8 +19,12 @@ if TYPE_CHECKING:
     from reconciler.manifest.bundle import Declared
 
 
+@functools.lru_cache(maxsize=65536)
 def gallery_id(subscription_id: str, resource_group: str, *names: str) -> str:
-    """The ARM id of a gallery or of a resource below it, from its gallery / image / version names."""
+    """The ARM id of a gallery or of a resource below it, from its gallery / image / version names.
+
+    Cached: a plan asks for each resource's id several times (diff, steps, rendering).
+    """
     from azure.mgmt.core.tools import resource_id
 
     children = {}
@@ -74,6 +79,7 @@ class GalleryKind(ResourceKind):
     depth = 0
     arm_type = "Microsoft.Compute/galleries"
     manifest_key = "galleries"
+    list_segment = "providers/Microsoft.Compute/galleries"
     sdk_group = "galleries"
     model = Gallery
 

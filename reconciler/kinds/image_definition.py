@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from reconciler.core import arm_json as aj
 from reconciler.core import model as m
+from reconciler.core.api import DEFAULT_HYPER_V_GENERATION
 from reconciler.core.changes import FieldChange
 from reconciler.core.reasons import FieldReason
 from reconciler.core.regions import fold_region
@@ -134,6 +135,11 @@ class ImageDefinition:
     origin: m.Origin | None = field(default=None, compare=False, hash=False, repr=False)
 
     @property
+    def effective_hyper_v_generation(self) -> str:
+        """The generation Azure gives it: as set, else the default of the pinned api-version (core.api)."""
+        return self.hyper_v_generation or DEFAULT_HYPER_V_GENERATION
+
+    @property
     def kind(self) -> ImageDefinitionKind:
         return IMAGE_DEFINITION
 
@@ -210,6 +216,7 @@ class ImageDefinitionKind(ResourceKind):
     depth = 1
     arm_type = "Microsoft.Compute/galleries/images"
     manifest_key = "definitions"
+    list_segment = "images"
     sdk_group = "gallery_images"
     model = ImageDefinition
 

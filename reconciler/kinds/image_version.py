@@ -18,6 +18,7 @@ from reconciler.core import model as m
 from reconciler.core.changes import FieldChange
 from reconciler.core.keyed import Keyed
 from reconciler.core.reasons import FieldReason, Note, Reason
+from reconciler.core.redact import without_query
 from reconciler.core.regions import display_name, fold_region, supports_zrs
 from reconciler.kinds.base import (
     ExportContext,
@@ -109,6 +110,12 @@ class ImageVersion:
     block_deletion_before_end_of_life: bool | None = None
     tags: m.Tags = ()
     origin: m.Origin | None = field(default=None, compare=False, hash=False, repr=False)
+    property_origins: tuple[tuple[str, m.Origin], ...] = field(default=(), compare=False, hash=False, repr=False)
+    """Where `source`, `dataDisks` and `targetRegions` are written, for plan-time checks of the source."""
+
+    def origin_of(self, prop: str) -> m.Origin | None:
+        """Where a property is written, else where the version is."""
+        return dict(self.property_origins).get(prop, self.origin)
 
     @property
     def kind(self) -> ImageVersionKind:
@@ -141,7 +148,9 @@ def _source_json(s: m.Source | None) -> dict[str, Any] | None:
     if s.id:
         out["id"] = s.id
     if s.uri:
-        out["uri"] = s.uri
+        # A VHD URI's query is its SAS: a credential that rotates, not the blob's identity. Compared and shown
+        # without it (a rotated SAS is no change); the create body still sends the full URI (`_disk_source_body`).
+        out["uri"] = without_query(s.uri)
     if s.storage_account_id:
         out["storageAccountId"] = s.storage_account_id
     return out
@@ -315,7 +324,8 @@ def _source_manifest(source: m.Source, context: ExportContext) -> dict[str, Any]
         if not source.uri or not source.storage_account_id:
             raise NotExportable("its VHD source has no storage account in Azure's answer")
         account = context.reference("storageAccount", source.storage_account_id)
-        return {"vhd": {"uri": source.uri, "storageAccount": account}}
+        # The blob's identity: a SAS query is access to it, never written (the plan compares without it too).
+        return {"vhd": {"uri": without_query(source.uri), "storageAccount": account}}
     if not source.id:
         raise NotExportable(f"its {kind.value} source has no id in Azure's answer")
     if kind is m.SourceKind.GALLERY_IMAGE_VERSION:
@@ -368,6 +378,7 @@ class ImageVersionKind(ResourceKind):
     depth = 2
     arm_type = "Microsoft.Compute/galleries/images/versions"
     manifest_key = "versions"
+    list_segment = "versions"
     sdk_group = "gallery_image_versions"
     model = ImageVersion
 
@@ -452,6 +463,7 @@ class ImageVersionKind(ResourceKind):
             block_deletion_before_end_of_life=safety.get("blockDeletionBeforeEndOfLife"),
             tags=builder.tags(node),
             origin=builder.origin(node),
+            property_origins=builder.property_origins(node, "source", "dataDisks", "targetRegions"),
         )
 
     # ------------------------------------------------------------------ comparison

@@ -43,10 +43,15 @@ class Builder:
         self.bundle, self.subscription = bundle, subscription
         self.estate: str = bundle.settings.get("estate") or DEFAULT_ESTATE
 
-    def origin(self, node: Declared) -> Origin:
-        doc, path = node.home
+    def origin(self, node: Declared, *subpath: str | int) -> Origin:
+        """Where the node (or one of its properties) is written: the key's file, line and column."""
+        doc, path = node.where(*subpath) if subpath else node.home
         line, column = doc.key_pos(path)
         return Origin(doc.file, line, column)
+
+    def property_origins(self, node: Declared, *names: str) -> tuple[tuple[str, Origin], ...]:
+        """(property, origin) for each of `names` the node sets, for diagnostics about that property."""
+        return tuple((name, self.origin(node, name)) for name in names if name in node.props)
 
     def tags(self, node: Declared) -> Tags:
         merged = {**node.default_tags(), **(node.props.get("tags") or {})}

@@ -25,6 +25,7 @@ from typing import Any
 from reconciler.core import arm_json as aj
 from reconciler.core import model as m
 from reconciler.core.live_state import LiveResource
+from reconciler.core.redact import redact_json
 from reconciler.errors import UserError
 from reconciler.kinds import GALLERY, IMAGE_DEFINITION, IMAGE_VERSION
 from reconciler.kinds.base import NotExportable
@@ -146,7 +147,8 @@ class _Writer:
             self.out.left_out.append(f"{resource.address}: {why}")
             return None, str(why)
         self.out.counts[resource.kind.name] += 1
-        return Block(props), ""
+        # A secret in a free-text value (a SAS in a release-note URI, a token in a tag) is not written either.
+        return Block(redact_json(props)), ""
 
     def definition(self, definition: Any) -> Block | None:
         block, _ = self.properties(definition)

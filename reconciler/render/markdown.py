@@ -11,6 +11,10 @@ from reconciler.render.wording import blocker_text, note_text, reason_text
 
 def render_markdown(plan: Plan) -> str:
     out = [f"### Gallery Reconciler plan: {plan.target.name}", "", f"**{plan.summary_line()}**", ""]
+    if plan.refused:
+        out += [f":no_entry: **Azure would refuse {len(plan.refused)} of these changes; apply writes nothing.**", ""]
+    if plan.problems:
+        out += ["```text", *(str(p) for p in plan.problems), "```", ""]
     shown = [c for c in plan.changes if c.action is not Action.NOOP]
     if not shown:
         out.append("No changes. Azure matches the manifests.")

@@ -1,4 +1,7 @@
-"""Apply progress: live bars on a terminal (a line per resource, a bar per region), log lines elsewhere."""
+"""Apply progress: live bars on a terminal (a line per resource, a bar per region), log lines elsewhere.
+
+Messages are redacted before they are shown (they may quote Azure, which may quote a source URI and its SAS).
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from rich.text import Text
 
 from reconciler.apply.executor import StepResult
 from reconciler.core.arm_json import RegionReplication
+from reconciler.core.redact import redact_text
 from reconciler.core.steps import Step
 
 ICON = {
@@ -59,10 +63,10 @@ class LogEvents(_Base):
         self.console.print(f"[{self.elapsed()}] {step.label}: replication {text}")
 
     def message(self, step: Step, text: str) -> None:
-        self.console.print(f"[{self.elapsed()}] {step.label}: {text}")
+        self.console.print(f"[{self.elapsed()}] {step.label}: {redact_text(text)}")
 
     def finished(self, result: StepResult) -> None:
-        detail = f": {result.message}" if result.message else ""
+        detail = f": {redact_text(result.message)}" if result.message else ""
         self.console.print(
             f"[{self.elapsed()}] {result.step.label}: {result.status.value} in {result.seconds:.1f}s{detail}"
         )
@@ -139,7 +143,7 @@ class LiveEvents(_Base):
         self._refresh()
 
     def message(self, step: Step, text: str) -> None:
-        self.notes[step.id] = text
+        self.notes[step.id] = redact_text(text)
         self._refresh()
 
     def finished(self, result: StepResult) -> None:
@@ -151,7 +155,7 @@ class LiveEvents(_Base):
         line.append(f"  {result.status.value}", style=colour)
         line.append(f" in {result.seconds:.1f}s", style="dim")
         if result.message:
-            line.append(f"  {result.message}", style="dim")
+            line.append(f"  {redact_text(result.message)}", style="dim")
         self.console.print(line)
         regions = self.regions.pop(result.step.id, ())
         if regions:

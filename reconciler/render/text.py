@@ -58,5 +58,21 @@ def render_plan(plan: Plan, console: Console, *, show_noop: bool = False) -> Non
         console.print("'latest' will resolve to:", style="bold")
         for line in shown_latest_lines:
             console.print(line)
+    render_problems(plan, console)
     console.print()
     console.print(plan.summary_line(), style="bold")
+
+
+def render_problems(plan: Plan, console: Console) -> None:
+    """What Azure would refuse (errors) or might (warnings), each with the manifest's file:line."""
+    if not plan.problems:
+        return
+    console.print()
+    if plan.refused:
+        console.print(
+            f"Azure would refuse {len(plan.refused)} of these changes; apply writes nothing:", style="bold red"
+        )
+    else:
+        console.print("Warnings:", style="bold yellow")
+    for problem in plan.problems:
+        console.print(Text(f"  {problem}", style="red" if problem in plan.refused else "yellow"))

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from reconciler.core.redact import redact_text
+
 
 def show(value: Any) -> str:
+    """A field value as plans print it: JSON-like, `(none)` for None, secrets (a SAS, a token) redacted."""
     if value is None:
         return "(none)"
     if isinstance(value, str):
-        return json.dumps(value)
+        return json.dumps(redact_text(value))
     if isinstance(value, dict):
         return "{" + ", ".join(f"{k}: {show(v)}" for k, v in value.items() if v is not None) + "}"
     if isinstance(value, list):

@@ -100,6 +100,13 @@ def note_text(why: Why[Note]) -> str:
             return "unmanaged children block the deletion: " + _join(why.subjects)
         case Note.SAFETY_BLOCKS_DELETION:
             return "its safety profile blocks deletion before its end-of-life date"
+        case Note.WAITS_FOR_SOURCE:
+            return f"waits for its source {_join(why.subjects)} to finish replicating before it is created"
+        case Note.SOURCE_NOT_CHECKED:
+            return (
+                f"not checked before apply: the source's {_join(why.subjects)} "
+                "(a VHD's contents are not visible through ARM)"
+            )
 
 
 def field_reason_text(reason: FieldReason) -> str:

@@ -129,3 +129,23 @@ def test_next403_refuses_like_a_missing_rbac_permission(client: Any, adm: Any) -
     assert "perform action 'Microsoft.Compute/galleries/write' over scope" in info.value.error.message
     assert adm.requests()["byOperation"]["Galleries_CreateOrUpdate"] == 1  # a 403 is not retried
     client.galleries.begin_create_or_update(RG, "g2", {"location": "eastus"}).result()  # one-shot
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "api", "action"),
+    [
+        ("GET", f"/subscriptions/{SUB}/locations", "2022-12-01", "Microsoft.Resources/subscriptions/locations/read"),
+        ("PUT", f"/subscriptions/{SUB}/resourcegroups/rg9", "2022-09-01",
+         "Microsoft.Resources/subscriptions/resourceGroups/write"),
+        ("GET", f"/subscriptions/{SUB}/resourceGroups/{RG}/providers/Microsoft.Compute/virtualMachines/vm",
+         "2024-07-01", "Microsoft.Compute/virtualMachines/read"),
+    ],
+)  # fmt: skip
+def test_next403_names_the_action_of_the_path(
+    raw: Any, adm: Any, method: str, path: str, api: str, action: str
+) -> None:
+    adm.faults(next403=1)
+    body = {"location": "eastus"} if method == "PUT" else None
+    error = raw(method, path, body=body, api=api).json()["error"]
+    assert error["code"] == "AuthorizationFailed"
+    assert f"perform action '{action}' over scope" in error["message"]
