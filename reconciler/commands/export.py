@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from reconciler.commands.common import fail, open_target_flags, run_async, shows_user_errors, target_options
+from reconciler.core.model import DEFAULT_ESTATE
 from reconciler.manifest.export import LAYOUTS
 
 SCHEMA = Path("schemas") / "manifest.schema.json"
@@ -61,8 +62,8 @@ async def _read(loaded_target: Any, group: str, galleries: set[str] | None) -> A
         ) from err
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" + ("" if count == 1 else "s")
+def _plural(count: int, word: str, plural: str | None = None) -> str:
+    return f"{count} {word if count == 1 else plural or word + 's'}"
 
 
 @click.command()
@@ -166,7 +167,7 @@ def export(
 def _report(result: Any, out_dir: Path, existing: list[Path], adopt: bool, group: str) -> None:
     counts = result.counts
     click.echo(
-        f"Exported {_plural(counts['gallery'], 'gallery').replace('gallerys', 'galleries')}, "
+        f"Exported {_plural(counts['gallery'], 'gallery', 'galleries')}, "
         f"{_plural(counts['definition'], 'definition')} and {_plural(counts['version'], 'version')} from resource "
         f"group {group} to {out_dir} ({_plural(len(result.files), 'file')})."
     )
@@ -180,20 +181,21 @@ def _report(result: Any, out_dir: Path, existing: list[Path], adopt: bool, group
             "planned together with it: " + ", ".join(str(p) for p in others[:5]),
             err=True,
         )
-    if result.estate.lower() != "managed":
+    if result.estate.lower() != DEFAULT_ESTATE:
         click.echo(
             f"The resources belong to estate '{result.estate}': the manifests say settings.estate: {result.estate}."
         )
     unowned = result.unowned
+    carry = f"{_plural(len(unowned), 'resource')} {'carries' if len(unowned) == 1 else 'carry'}"
     if unowned and adopt:
         click.echo(
-            f"{_plural(len(unowned), 'resource')} carry no gallery-reconciler tag; settings.adopt: true is written, "
+            f"{carry} no gallery-reconciler tag; settings.adopt: true is written, "
             "so the first apply adds the tag to each (an in-place tag update shown in the plan) and changes "
             "nothing else."
         )
     elif unowned:
         click.echo(
-            f"{_plural(len(unowned), 'resource')} carry no gallery-reconciler tag (made by hand or by another "
+            f"{carry} no gallery-reconciler tag (made by hand or by another "
             "tool): the plan shows them blocked until the manifests adopt them. Export again with --adopt, or "
             "set settings.adopt: true."
         )
