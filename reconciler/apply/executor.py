@@ -347,6 +347,10 @@ class Executor:
         key = m.resource_key(step.address)
         if step.operation is Operation.DELETE:
             return await self._delete(step, record)
+        if step.operation is Operation.SHARE:
+            return await self._share(step, record)
+        if step.operation is Operation.RESTORE:
+            return await self._restore(step, record)
         resource = self.desired[key]
         # Replication is followed region by region: versions are the kind that replicates.
         replicates = resource.kind is IMAGE_VERSION
@@ -394,13 +398,61 @@ class Executor:
         await self._await_poller(step, poller, "the removal of the failed regions")
         return await read_version(self.clients, version) or live
 
+    async def _share(self, step: Step, record: ops.CallRecord) -> tuple[Outcome, str]:
+        """The gallery's sharing as the manifests say: `/share` requests one after another, each awaited."""
+        from reconciler.kinds.gallery import share_operations
+
+        gallery = self.desired[m.resource_key(step.address)]
+        live = self.live.resources.get(m.resource_key(step.address))
+        done = []
+        for operation in share_operations(gallery, live.resource if live is not None else None):
+            self.events.message(step, f"sharing: {operation.operation}")
+            poller = await self._send(step, record, ops.share(self.clients, gallery, operation, record))
+            await self._await_poller(step, poller, f"the sharing change ({operation.operation})")
+            count = sum(len(ids) for _, ids in operation.groups)
+            done.append(f"{operation.operation} ({count})" if operation.groups else operation.operation)
+        return SUCCEEDED, ", ".join(done)
+
+    async def _restore(self, step: Step, record: ops.CallRecord) -> tuple[Outcome, str]:
+        """Restore a soft-deleted version, then update what differs from the manifests (a second step)."""
+        from reconciler.core.diff import field_changes
+
+        version = self.desired[m.resource_key(step.address)]
+        restoring = await self._send(step, record, ops.restore(self.clients, version, record))
+        await self._await_poller(step, restoring, "the restore")
+        live = await read_version(self.clients, version)
+        differs = field_changes(version, live) if live is not None else []
+        if not differs:
+            return SUCCEEDED, "restored from the recycle bin"
+        fixed = [c.path for c in differs if c.forces_replace]
+        if fixed:
+            return FAILED, (
+                f"restored from the recycle bin, but {', '.join(fixed)} differ from the manifests and cannot change "
+                "in place; plan again to see the replacement"
+            )
+        self.events.message(step, "restored; updating what differs from the manifests")
+        poller = await self._send(step, record, ops.update(self.clients, version, live, record))  # type: ignore[arg-type]
+        if not self.options.wait:
+            return ACCEPTED, "restored, and Azure accepted the update; `reconcile status` follows it"
+        return await self._follow_replication(step, version, poller, record)
+
     async def _delete(self, step: Step, record: ops.CallRecord) -> tuple[Outcome, str]:
         from azure.core.exceptions import ResourceNotFoundError
 
+        from reconciler.kinds.gallery import ShareOperation
+
         item = self.live.resources[m.resource_key(step.address)]
+        sharing = getattr(item.resource, "sharing", None)
+        if sharing is not None and sharing.community_enabled:
+            # "To delete a gallery that's shared with the community, you must first run az sig share reset."
+            self.events.message(step, "resetting community sharing first")
+            reset = ops.share(self.clients, item.resource, ShareOperation("Reset"), record)
+            await self._await_poller(step, await self._send(step, record, reset), "the sharing reset")
 
         async def attempt() -> None:
-            poller = await self._send(step, record, ops.delete(self.clients, item.resource, record))
+            permanent = step.bypass_soft_delete
+            deleting = ops.delete(self.clients, item.resource, record, bypass_soft_delete=permanent)
+            poller = await self._send(step, record, deleting)
             await self._await_poller(step, poller, "the deletion")
 
         try:
@@ -448,9 +500,11 @@ class Executor:
         if final is not None:
             if final.info.replication:
                 self.events.progress(step, final.info.replication)
-            failed = [r.region for r in final.info.replication if r.state.lower() == "failed"]
+            failed = [r for r in final.info.replication if r.state.lower() == "failed"]
             if failed or (final.info.provisioning_state or "").lower() == "failed":
-                return FAILED, f"replication failed in {', '.join(failed) or 'a region'}"
+                where = ", ".join(r.region for r in failed) or "a region"
+                details = "; ".join(dict.fromkeys(r.details for r in failed if r.details))
+                return FAILED, f"replication failed in {where}" + (f" (Azure: {details})" if details else "")
         return SUCCEEDED, "replicated to every target region"
 
     async def _settled(

@@ -7,6 +7,7 @@ from dataclasses import replace
 
 from reconciler.azure.errors import explain_error
 from reconciler.azure.reads import read_live
+from reconciler.azure.recycle_bin import read_recycle_bin
 from reconciler.azure.regions import subscription_regions
 from reconciler.azure.session import Clients
 from reconciler.azure.source_reads import read_sources
@@ -33,6 +34,9 @@ async def plan_live(
 
     try:
         live = await read_live(clients, desired)
+        bin_ = await read_recycle_bin(clients, desired, live)
+        if bin_:
+            live = replace(live, recycle_bin=bin_)
     except AzureError as err:
         raise UserError(explain_error(err, target, "reading live state (nothing was changed)")) from err
     missing = rg.missing(desired, live.resource_groups)

@@ -72,11 +72,35 @@ async def update(clients: Clients, desired: Any, live: LiveResource, record: Cal
     )
 
 
-async def delete(clients: Clients, resource: Any, record: CallRecord) -> Any:
-    """DELETE the resource; returns the poller."""
+async def delete(clients: Clients, resource: Any, record: CallRecord, *, bypass_soft_delete: bool = False) -> Any:
+    """DELETE the resource; returns the poller. `bypass_soft_delete` (versions only, api-version 2026-03-03):
+    deleted for good even where the gallery's soft delete would keep it in the recycle bin."""
     kind = resource.kind
+    extra = {"bypass_soft_delete": True} if bypass_soft_delete else {}
     return await kind.operations(clients.compute).begin_delete(
-        *kind.sdk_names(resource), raw_response_hook=record.hook, **kind.sdk_options
+        *kind.sdk_names(resource), raw_response_hook=record.hook, **extra, **kind.sdk_options
+    )
+
+
+async def share(clients: Clients, gallery: Any, operation: Any, record: CallRecord) -> Any:
+    """POST the gallery's `/share` action (`kinds.gallery.ShareOperation`: Add, Remove, Reset, EnableCommunity).
+
+    GallerySharingProfile_Update: a long-running operation (202, recorded); returns the poller.
+    """
+    kind = gallery.kind
+    return await clients.compute.gallery_sharing_profile.begin_update(
+        gallery.resource_group, gallery.name, operation.body(), raw_response_hook=record.hook, **kind.sdk_options
+    )
+
+
+async def restore(clients: Clients, version: Any, record: CallRecord) -> Any:
+    """Restore a soft-deleted version: the PATCH with `properties.restore: true` that the pinned api-version
+    documents (GalleryImageVersion_Update_RestoreSoftDeleted; `storageProfile` is required in a version PATCH).
+    Azure brings the version back as it was deleted; returns the poller."""
+    kind = version.kind
+    body = {"properties": {"restore": True, "storageProfile": {}}}
+    return await kind.operations(clients.compute).begin_update(
+        *kind.sdk_names(version), body, raw_response_hook=record.hook, **kind.sdk_options
     )
 
 

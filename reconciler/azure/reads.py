@@ -208,7 +208,8 @@ class _Reader:
     async def item(self, kind: ResourceKind, parent: Any, body: aj.JSON) -> None:
         resource, info = kind.from_arm(parent, body)
         if kind.needs_full_read(body):
-            url = f"{resource.id}?$expand=ReplicationStatus&api-version={GALLERY_API_VERSION}"
+            expand = f"$expand={kind.full_read_expand}&" if kind.full_read_expand else ""
+            url = f"{resource.id}?{expand}api-version={GALLERY_API_VERSION}"
             full = await self.limited(lambda: get_json(self.arm, url, f"{kind.name} {resource.address}"))
             resource, info = kind.from_arm(parent, full)
         self.found[m.resource_key(resource.address)] = LiveResource(resource, _display_safe(info))

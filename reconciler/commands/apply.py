@@ -68,7 +68,7 @@ async def _apply(loaded: Loaded, request: ApplyRequest, saved: Plan | None, out:
                 f"the plan has {len(plan.refused)} problem(s) Azure would refuse, so nothing was changed:\n  - "
                 + "\n  - ".join(str(p) for p in plan.refused)
             )
-        steps = build_steps(list(plan.changes), loaded.desired, live)
+        steps = build_steps(list(plan.changes), loaded.desired, live, plan.options)
         if not steps:
             return plan, []
         if saved is None and not request.auto_approve:
@@ -104,6 +104,16 @@ def _confirm() -> None:
 @target_options
 @click.option("--allow-replace", is_flag=True, help="Allow replacements (delete and recreate).")
 @click.option("--prune", is_flag=True, help="Allow deleting owned resources that the manifests no longer mention.")
+@click.option(
+    "--allow-community",
+    is_flag=True,
+    help="Allow enabling community sharing (public to every Azure user; the public name cannot be taken back).",
+)
+@click.option(
+    "--bypass-soft-delete",
+    is_flag=True,
+    help="Delete image versions permanently even where the gallery's soft delete would keep them restorable.",
+)
 @click.option("--auto-approve", is_flag=True, help="Do not ask for confirmation (CD).")
 @click.option(
     "--parallelism",
@@ -132,6 +142,8 @@ def apply(
     paths: tuple[str, ...],
     allow_replace: bool,
     prune: bool,
+    allow_community: bool,
+    bypass_soft_delete: bool,
     auto_approve: bool,
     parallelism: int,
     no_wait: bool,
@@ -160,15 +172,20 @@ def apply(
 
     saved = read_saved_plan(paths)
     if saved is not None:
-        if allow_replace or prune:
+        if allow_replace or prune or allow_community or bypass_soft_delete:
             fail(
-                "--allow-replace and --prune belong to `reconcile plan` when applying a saved plan; the plan "
-                "file carries the options it was made with"
+                "--allow-replace, --prune, --allow-community and --bypass-soft-delete belong to `reconcile plan` "
+                "when applying a saved plan; the plan file carries the options it was made with"
             )
         paths = saved.manifest_paths
     loaded = load(paths, **target)
     request = ApplyRequest(
-        diff_options=DiffOptions(allow_replace=allow_replace, prune=prune),
+        diff_options=DiffOptions(
+            allow_replace=allow_replace,
+            prune=prune,
+            allow_community=allow_community,
+            bypass_soft_delete=bypass_soft_delete,
+        ),
         exec_options=ExecOptions(
             parallelism=parallelism,
             wait=not no_wait,

@@ -32,12 +32,13 @@ TARGET_FLAGS = (
 )
 
 
-async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
+async def compute_plan(loaded: Any, **opt_ins: bool) -> Any:
+    """The plan; `opt_ins` are DiffOptions' (allow_replace, prune, allow_community, bypass_soft_delete)."""
     from reconciler.azure.live_plan import plan_live
     from reconciler.azure.session import ArmSession
     from reconciler.core.diff import DiffOptions
 
-    options = DiffOptions(allow_replace=allow_replace, prune=prune)
+    options = DiffOptions(**opt_ins)
     async with ArmSession(loaded.target) as clients:
         return await plan_live(clients, loaded.desired, loaded.target, options, loaded.paths)
 
@@ -47,6 +48,16 @@ async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
 @target_options
 @click.option("--allow-replace", is_flag=True, help="Allow replacements (delete and recreate) in this plan.")
 @click.option("--prune", is_flag=True, help="Allow deleting owned resources that the manifests no longer mention.")
+@click.option(
+    "--allow-community",
+    is_flag=True,
+    help="Allow enabling community sharing (public to every Azure user; the public name cannot be taken back).",
+)
+@click.option(
+    "--bypass-soft-delete",
+    is_flag=True,
+    help="Delete image versions permanently even where the gallery's soft delete would keep them restorable.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON (schemas/plan.schema.json).")
 @click.option("--markdown", is_flag=True, help="Print the plan as Markdown (pull-request comments, CI summaries).")
 @click.option("--out", metavar="FILE", help="Save the plan for `reconcile apply FILE`.")
@@ -54,7 +65,7 @@ async def compute_plan(loaded: Any, *, allow_replace: bool, prune: bool) -> Any:
     "--detailed-exitcode",
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when apply would change something, 3 when every change is "
-    "blocked (needs --allow-replace or --prune), 1 on error.",
+    "blocked (needs an opt-in such as --allow-replace or --prune, or waits on Azure), 1 on error.",
 )
 @click.option("--show-unchanged", is_flag=True, help="List resources without changes too.")
 @click.option("--timeout", metavar="DURATION", help="Overall limit, e.g. 10m; the requests still unanswered are named.")
@@ -63,6 +74,8 @@ def plan(
     paths: tuple[str, ...],
     allow_replace: bool,
     prune: bool,
+    allow_community: bool,
+    bypass_soft_delete: bool,
     as_json: bool,
     markdown: bool,
     out: str | None,
@@ -79,7 +92,9 @@ def plan(
       1    error, including a usage error (a wrong or missing argument or flag)
       2    with --detailed-exitcode: apply would change something
       3    with --detailed-exitcode: there are changes, but every one is blocked
-           until you opt in (--allow-replace, --prune), so apply would change nothing
+           (until you opt in: --allow-replace, --prune, --allow-community,
+           --bypass-soft-delete; or by Azure, e.g. an end-of-life date not reached),
+           so apply would change nothing
       130  interrupted
     """
     if as_json and markdown:
@@ -87,7 +102,16 @@ def plan(
     limit = parse_duration(timeout, "--timeout")
     loaded = load(paths, **target)
     the_plan, _ = run_async(
-        compute_plan(loaded, allow_replace=allow_replace, prune=prune), loaded.target, "reading live state", limit
+        compute_plan(
+            loaded,
+            allow_replace=allow_replace,
+            prune=prune,
+            allow_community=allow_community,
+            bypass_soft_delete=bypass_soft_delete,
+        ),
+        loaded.target,
+        "reading live state",
+        limit,
     )
     if out:
         from reconciler.apply.saved_plan import write_plan_file

@@ -16,12 +16,34 @@ from reconciler.commands.common import console, load, parse_duration, run_async,
 @target_options
 @click.option("--wait", is_flag=True, help="Wait until every version has finished replicating.")
 @click.option("--timeout", metavar="DURATION", help="With --wait: give up after this long, e.g. 2h.")
+@click.option(
+    "--consumer-subscription",
+    metavar="ID",
+    help="Check direct shares from this subscription (one a gallery is shared with; the credentials must read it).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
 @shows_user_errors
-def status(paths: tuple[str, ...], wait: bool, timeout: str | None, as_json: bool, **target: Any) -> None:
-    """Show replication state per image version and region (and wait for it with --wait)."""
+def status(
+    paths: tuple[str, ...],
+    wait: bool,
+    timeout: str | None,
+    consumer_subscription: str | None,
+    as_json: bool,
+    **target: Any,
+) -> None:
+    """Show replication state per image version and region (and wait for it with --wait), and whether each
+    shared gallery is visible to its consumers in every region it should be.
+
+    \b
+    Exit codes:
+      0    every version replicated (or still replicating, without --wait), every
+           checked share visible
+      1    error, a version failed or is absent, --wait timed out, or a shared
+           gallery is not visible where it should be
+    """
+    from reconciler.apply.sharing_status import collect_sharing
     from reconciler.apply.status import collect_status
-    from reconciler.render.status import render_status
+    from reconciler.render.status import render_sharing, render_status
 
     limit = parse_duration(timeout, "--timeout")
     loaded = load(paths, **target)
@@ -40,12 +62,17 @@ def status(paths: tuple[str, ...], wait: bool, timeout: str | None, as_json: boo
         loaded.target,
         "reading replication status",
     )
+    sharing = run_async(
+        collect_sharing(loaded.desired, loaded.target, consumer_subscription),
+        loaded.target,
+        "reading shared and community galleries",
+    )
     if as_json:
-        click.echo(
-            json.dumps({"target": loaded.target.info().to_json(), "versions": rows, "settled": settled}, indent=2)
-        )
+        document = {"target": loaded.target.info().to_json(), "versions": rows, "settled": settled, "sharing": sharing}
+        click.echo(json.dumps(document, indent=2))
     else:
         render_status(rows, console(), loaded.target.info())
-    failed = any(r["state"] in ("Failed", "absent") for r in rows)
+        render_sharing(sharing, console())
+    failed = any(r["state"] in ("Failed", "absent") for r in rows) or any(r["visible"] is False for r in sharing)
     if failed or (wait and not settled):
         sys.exit(1)

@@ -19,10 +19,14 @@ class Action(str, enum.Enum):
     UPDATE = "update"
     REPLACE = "replace"
     DELETE = "delete"
+    RESTORE = "restore"
+    """Bring a soft-deleted version back from its gallery's recycle bin (then update what differs)."""
 
     @property
     def glyph(self) -> str:
-        return {"no-op": " ", "create": "+", "update": "~", "replace": "-/+", "delete": "-"}[self.value]
+        return {"no-op": " ", "create": "+", "update": "~", "replace": "-/+", "delete": "-", "restore": "+"}[
+            self.value
+        ]
 
 
 class Wording(Protocol):

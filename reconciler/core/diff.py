@@ -9,13 +9,15 @@ adopt them (`settings.adopt`), and anything destructive is blocked unless the op
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
 from reconciler.core import model as m
+from reconciler.core.arm_json import format_datetime
 from reconciler.core.changes import Action, FieldChange, ResourceChange
 from reconciler.core.digest import managed_digest
 from reconciler.core.keyed import explain
-from reconciler.core.live_state import LiveResource, LiveState
+from reconciler.core.live_state import LiveResource, LiveState, SoftDeletedVersion
 from reconciler.core.reasons import Blocker, Note, Reason, Why
 from reconciler.kinds import GALLERY, IMAGE_DEFINITION, IMAGE_VERSION
 from reconciler.kinds import resource_group as rg
@@ -23,14 +25,22 @@ from reconciler.kinds import resource_group as rg
 
 @dataclass(frozen=True)
 class DiffOptions:
-    """The opt-ins for destructive changes: replacing resources and pruning those the manifests dropped."""
+    """The opt-ins: replacing resources, pruning those the manifests dropped, enabling community sharing (a
+    one-way door for the public name), and deleting versions permanently where soft delete would keep them."""
 
     allow_replace: bool = False
     prune: bool = False
+    allow_community: bool = False
+    bypass_soft_delete: bool = False
 
     def widened_by(self, policy: m.Policy) -> DiffOptions:
         """Flags and manifest settings together: either can allow, neither can forbid what the other allows."""
-        return DiffOptions(allow_replace=self.allow_replace or policy.allow_replace, prune=self.prune or policy.prune)
+        return DiffOptions(
+            allow_replace=self.allow_replace or policy.allow_replace,
+            prune=self.prune or policy.prune,
+            allow_community=self.allow_community or policy.allow_community,
+            bypass_soft_delete=self.bypass_soft_delete or policy.bypass_soft_delete,
+        )
 
 
 def _field_changes(desired: Any, live: LiveResource) -> list[FieldChange]:
@@ -38,7 +48,7 @@ def _field_changes(desired: Any, live: LiveResource) -> list[FieldChange]:
     want, have = kind.fields(desired), kind.fields(live.resource)
     changes: list[FieldChange] = []
     for path, spec in want.items():
-        if not spec.managed or kind.skip_field(path, desired, live):
+        if not spec.managed or kind.skip_field(path, desired, live) or kind.reported_elsewhere(path):
             continue
         live_field = have.get(path)
         before, after = (live_field.effective if live_field else None), spec.effective
@@ -56,12 +66,19 @@ def _field_changes(desired: Any, live: LiveResource) -> list[FieldChange]:
     return changes
 
 
+def field_changes(desired: Any, live: LiveResource) -> list[FieldChange]:
+    """Every field that differs between a desired resource and its live counterpart (what an update changes)."""
+    return _field_changes(desired, live)
+
+
 def _creation_fields(desired: Any) -> list[FieldChange]:
     """What a create sets: every managed field with a value (defaults left to Azure are not listed)."""
     out = [
         FieldChange(path, None, spec.effective)
         for path, spec in desired.kind.fields(desired).items()
-        if spec.effective is not None and not (spec.value is None and spec.default is False)
+        if spec.effective is not None
+        and not (spec.value is None and spec.default is False)
+        and not desired.kind.reported_elsewhere(path)
     ]
     return out + desired.kind.extra_creation_changes(desired) + _tag_changes(desired.tags, ())
 
@@ -84,9 +101,32 @@ def _replace_blocker(options: DiffOptions) -> Why[Blocker] | None:
     return None if options.allow_replace else Why(Blocker.NEEDS_ALLOW_REPLACE)
 
 
-def _compare(desired: Any, live: LiveResource | None, options: DiffOptions) -> ResourceChange:
+def _blocker(desired: Any, live: LiveResource | None, options: DiffOptions) -> Why[Blocker] | None:
+    found = desired.kind.update_blocker(desired, live, options)
+    return Why(found[0], tuple(found[1])) if found else None
+
+
+def _restore(desired: Any, entry: SoftDeletedVersion) -> ResourceChange:
+    """A version the manifests want that sits in the recycle bin: restored, not created again from its source."""
+    when = (format_datetime(entry.soft_deleted_time) or "", format_datetime(entry.hard_deletion_time) or "")
+    return ResourceChange(
+        desired.address,
+        desired.kind.name,
+        Action.RESTORE,
+        desired.id,
+        reason=Why(Reason.RESTORE_SOFT_DELETED, when),
+        depends_on=_depends_on(desired),
+        notes=(Why(Note.RESTORE_THEN_UPDATE),),
+    )
+
+
+def _compare(
+    desired: Any, live: LiveResource | None, options: DiffOptions, binned: SoftDeletedVersion | None = None
+) -> ResourceChange:
     kind = desired.kind.name
     if live is None:
+        if binned is not None:
+            return _restore(desired, binned)
         return ResourceChange(
             desired.address,
             kind,
@@ -94,6 +134,7 @@ def _compare(desired: Any, live: LiveResource | None, options: DiffOptions) -> R
             desired.id,
             reason=Why(Reason.NOT_IN_AZURE),
             changes=tuple(_creation_fields(desired)),
+            blocked=_blocker(desired, None, options),
             depends_on=_depends_on(desired),
         )
     changes = _field_changes(desired, live)
@@ -130,9 +171,11 @@ def _compare(desired: Any, live: LiveResource | None, options: DiffOptions) -> R
             desired.id,
             reason=reason,
             changes=tuple(changes),
+            blocked=_blocker(desired, live, options) if changes else None,
             drift=drift,
             depends_on=_depends_on(desired),
             fingerprint=live.info.fingerprint,
+            notes=tuple(Why(code, tuple(subjects)) for code, subjects in desired.kind.change_notes(desired, live)),
         )
     return ResourceChange(desired.address, kind, Action.NOOP, desired.id, fingerprint=live.info.fingerprint)
 
@@ -229,7 +272,7 @@ def _adopt_or_hold_unowned(changes: dict[str, ResourceChange], live: LiveState, 
     """A resource the manifests name that exists without an ownership tag is taken over only when they adopt it.
 
     Adopting (`settings.adopt`) is the ordinary update, which adds the tag; without it the change is blocked
-    (whatever else blocked it), so the plan lists every unowned resource and how to adopt it.
+    (by what already blocked it, if anything, else as not adopted), so the plan lists every unowned resource.
     """
     held: dict[str, str] = {}
     for key, change in changes.items():
@@ -239,7 +282,7 @@ def _adopt_or_hold_unowned(changes: dict[str, ResourceChange], live: LiveState, 
         fresh = change.action is Action.UPDATE and change.reason == Why(Reason.NOT_APPLIED_BEFORE)
         if not adopt:
             reason = Why(Reason.UNOWNED) if fresh else change.reason
-            changes[key] = replace(change, reason=reason, blocked=Why(Blocker.NOT_ADOPTED))
+            changes[key] = replace(change, reason=reason, blocked=change.blocked or Why(Blocker.NOT_ADOPTED))
             if change.action is Action.REPLACE:
                 held[key] = change.address
         elif fresh:
@@ -262,6 +305,16 @@ def _hold_children_of_blocked_replacements(changes: dict[str, ResourceChange]) -
             parent = changes[held]
             code = Blocker.PARENT_REPLACE_BLOCKED if parent.action is Action.REPLACE else Blocker.PARENT_CREATE_BLOCKED
             changes[key] = replace(change, blocked=Why(code, (parent.address,)))
+
+
+def _hold_cascades_of_blocked_parents(changes: dict[str, ResourceChange]) -> None:
+    """Children a replacement takes along wait when that replacement is blocked (e.g. by a child's end of life)."""
+    for key, change in changes.items():
+        if change.blocked or change.reason is None or change.reason.code is not Reason.PARENT_REPLACED:
+            continue
+        parent = changes.get(m.resource_key(change.reason.subjects[0]))
+        if parent is not None and parent.blocked is not None:
+            changes[key] = replace(change, blocked=Why(Blocker.PARENT_REPLACE_BLOCKED, (parent.address,)))
 
 
 def _deletions(
@@ -301,11 +354,103 @@ def _deletions(
         )
 
 
-def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions | None = None) -> list[ResourceChange]:
-    """Every resource in either state, with its action: resource groups, then each kind in order, by address."""
+def _soft_delete_note(gallery: Any, options: DiffOptions, now: datetime | None) -> Why[Note]:
+    """How a version of `gallery` (soft delete on) is deleted: into the recycle bin until when, or permanently."""
+    if options.bypass_soft_delete:
+        return Why(Note.PERMANENT_DELETE)
+    if now is None:
+        return Why(Note.SOFT_DELETE)
+    retention, grace = gallery.soft_delete_periods
+    usable = now + timedelta(days=retention)
+    return Why(Note.SOFT_DELETE, (format_datetime(usable) or "", format_datetime(usable + timedelta(days=grace)) or ""))
+
+
+def _soft_delete_on(live: LiveState, address: str) -> Any | None:
+    """The live gallery of `address` when its soft delete is on (deletions there go to its recycle bin)."""
+    item = live.resources.get(m.resource_key(address.split("/", 1)[0]))
+    return item.resource if item is not None and item.resource.soft_delete else None
+
+
+def _version_deletion(
+    change: ResourceChange, item: LiveResource, options: DiffOptions, live: LiveState, now: Any
+) -> ResourceChange:
+    """A version deleted (pruned, or as part of a replacement): blocked until its end of life when its safety
+    profile says so (Azure refuses: DeleteGalleryImageVersionBlockedBeforeEndOfLife), and a soft or permanent
+    delete where its gallery's soft delete is on."""
+    version = item.resource
+    eol = version.end_of_life_date
+    if version.block_deletion_before_end_of_life and (eol is None or now is None or eol > now):
+        subjects = (format_datetime(eol) or "",) if eol is not None else ()
+        return replace(change, blocked=Why(Blocker.DELETION_BLOCKED_UNTIL_END_OF_LIFE, subjects))
+    gallery = _soft_delete_on(live, change.address)
+    if gallery is None:
+        return change
+    if change.action is Action.REPLACE and not options.bypass_soft_delete:
+        return replace(change, blocked=Why(Blocker.REPLACE_NEEDS_BYPASS_SOFT_DELETE))
+    return replace(change, notes=(*change.notes, _soft_delete_note(gallery, options, now)))
+
+
+def _parent_deletion(
+    change: ResourceChange, changes: dict[str, ResourceChange], options: DiffOptions, live: LiveState
+) -> ResourceChange:
+    """A definition or gallery deleted (or replaced) cannot go while a child's deletion is blocked, nor while it
+    would hold soft-deleted versions ("Deleting a gallery or image definition with Soft Deleted resources isn't
+    supported", soft-delete docs)."""
+    prefix = m.resource_key(change.address) + "/"
+    below = [c for key, c in changes.items() if key.startswith(prefix) and c.action in (Action.DELETE, Action.REPLACE)]
+    stuck = tuple(
+        c.address
+        for c in below
+        if c.blocked is not None
+        and c.blocked.code in _BLOCKS_PARENT
+        and c.address.count("/") == change.address.count("/") + 1
+    )
+    if stuck:
+        return replace(change, blocked=change.blocked or Why(Blocker.CHILD_DELETION_BLOCKED, stuck))
+    if _soft_delete_on(live, change.address) is None:
+        return change
+    binned = [v.address for v in live.in_recycle_bin(change.address)]
+    if not options.bypass_soft_delete:
+        binned += [c.address for c in below if c.kind == IMAGE_VERSION.name]
+    if binned:
+        return replace(change, blocked=Why(Blocker.SOFT_DELETED_VERSIONS_INSIDE, tuple(sorted(set(binned)))))
+    return change
+
+
+_BLOCKS_PARENT = (
+    Blocker.DELETION_BLOCKED_UNTIL_END_OF_LIFE,
+    Blocker.CHILD_DELETION_BLOCKED,
+    Blocker.SOFT_DELETED_VERSIONS_INSIDE,
+    Blocker.REPLACE_NEEDS_BYPASS_SOFT_DELETE,
+)
+
+
+def _deletion_rules(changes: dict[str, ResourceChange], live: LiveState, options: DiffOptions, now: Any) -> None:
+    """What Azure does with each deletion the plan makes, deepest first: see `_version_deletion`, `_parent_deletion`."""
+    for key in sorted(changes, key=lambda k: -k.count("/")):
+        change = changes[key]
+        item = live.resources.get(key)
+        if item is None or change.action not in (Action.DELETE, Action.REPLACE):
+            continue
+        if change.kind == IMAGE_VERSION.name:
+            changes[key] = _version_deletion(change, item, options, live, now)
+        else:
+            changes[key] = _parent_deletion(change, changes, options, live)
+
+
+def diff_states(
+    desired: m.DesiredState, live: LiveState, options: DiffOptions | None = None, now: datetime | None = None
+) -> list[ResourceChange]:
+    """Every resource in either state, with its action: resource groups, then each kind in order, by address.
+
+    `now` (aware UTC) dates what depends on time: whether an end-of-life date has passed, and until when a soft
+    delete is restorable. Without it (the diff stays pure) an end-of-life date counts as not yet reached.
+    """
     options = (options or DiffOptions()).widened_by(desired.policy)
     wanted = desired.by_key()
-    changes = {key: _compare(res, live.resources.get(key), options) for key, res in wanted.items()}
+    changes = {
+        key: _compare(res, live.resources.get(key), options, live.recycle_bin.get(key)) for key, res in wanted.items()
+    }
     estate = desired.policy.estate
     _cascade(changes, wanted, live, options, estate)
     _refuse_collisions(changes, wanted, live)
@@ -314,6 +459,9 @@ def diff_states(desired: m.DesiredState, live: LiveState, options: DiffOptions |
     _hold_children_of_blocked_replacements(changes)
     listed = frozenset(m.resource_key(a) for a in desired.policy.prune_unmanaged)
     _deletions(wanted, live, options, changes, listed, estate)
+    _deletion_rules(changes, live, options, now)
+    _hold_cascades_of_blocked_parents(changes)
+    _hold_children_of_blocked_replacements(changes)
     from reconciler.kinds import BY_NAME
 
     ordered = sorted(changes.values(), key=lambda c: _plan_order(c, BY_NAME[c.kind].depth))

@@ -174,6 +174,10 @@ class Policy:
 
     allow_replace: bool = False
     prune: bool = False
+    allow_community: bool = False
+    """Enabling community sharing (`/share` EnableCommunity) is allowed (`settings.allowCommunity`)."""
+    bypass_soft_delete: bool = False
+    """Versions are deleted for good even where the gallery's soft delete keeps them (`settings.bypassSoftDelete`)."""
     prune_unmanaged: tuple[str, ...] = ()
     """Addresses of resources without the ownership tag that pruning may still delete (explicit opt-in)."""
     estate: str = DEFAULT_ESTATE

@@ -68,14 +68,17 @@ class Plan:
             "change": counts[Action.UPDATE],
             "replace": counts[Action.REPLACE],
             "destroy": counts[Action.DELETE],
+            "restore": counts[Action.RESTORE],
             "noop": counts[Action.NOOP],
             "blocked": len(self.blocked()),
         }
 
     def summary_line(self) -> str:
         s = self.summary()
+        restore = f"{s['restore']} to restore, " if s["restore"] else ""
         line = (
-            f"Plan: {s['add']} to add, {s['change']} to change, {s['replace']} to replace, {s['destroy']} to destroy."
+            f"Plan: {s['add']} to add, {restore}{s['change']} to change, {s['replace']} to replace, "
+            f"{s['destroy']} to destroy."
         )
         if s["blocked"]:
             line += f" {s['blocked']} blocked (not applied without opt-in)."
@@ -88,7 +91,12 @@ class Plan:
             "tool": {"name": "gallery-reconciler", "version": __version__},
             "createdAt": self.created_at,
             "target": self.target.to_json(),
-            "options": {"allowReplace": self.options.allow_replace, "prune": self.options.prune},
+            "options": {
+                "allowReplace": self.options.allow_replace,
+                "prune": self.options.prune,
+                "allowCommunity": self.options.allow_community,
+                "bypassSoftDelete": self.options.bypass_soft_delete,
+            },
             "manifests": {"paths": list(self.manifest_paths), "digest": self.manifest_digest},
             "resources": [c.to_json(wording) for c in self.changes],
             "latest": [lc.to_json() for lc in self.latest],
@@ -109,7 +117,12 @@ class Plan:
             target=TargetInfo.from_json(data["target"]),
             changes=tuple(ResourceChange.from_json(c) for c in data["resources"]),
             latest=tuple(LatestChange.from_json(lc) for lc in data.get("latest", [])),
-            options=DiffOptions(allow_replace=bool(opts.get("allowReplace")), prune=bool(opts.get("prune"))),
+            options=DiffOptions(
+                allow_replace=bool(opts.get("allowReplace")),
+                prune=bool(opts.get("prune")),
+                allow_community=bool(opts.get("allowCommunity")),
+                bypass_soft_delete=bool(opts.get("bypassSoftDelete")),
+            ),
             manifest_paths=tuple(data["manifests"]["paths"]),
             manifest_digest=data["manifests"]["digest"],
             created_at=data.get("createdAt", ""),
@@ -139,9 +152,11 @@ def build_plan(
     *,
     options: DiffOptions | None = None,
     manifest_paths: Iterable[str] = (),
+    now: datetime | None = None,
 ) -> Plan:
     effective = (options or DiffOptions()).widened_by(desired.policy)
-    changes = diff_states(desired, live, effective)
+    # The clock dates end-of-life checks and soft-delete restore dates; the diff itself stays pure.
+    changes = diff_states(desired, live, effective, now=now or datetime.now(timezone.utc))
     return Plan(
         target=target,
         changes=tuple(changes),

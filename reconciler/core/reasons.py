@@ -32,6 +32,8 @@ class Reason(str, enum.Enum):
     """The resource exists without the ownership tag and the manifests adopt it (`settings.adopt`)."""
     UNOWNED = "unowned"
     """The resource exists without the ownership tag and the manifests do not adopt it (blocked)."""
+    RESTORE_SOFT_DELETED = "restore-soft-deleted"
+    """subjects: when it was soft-deleted, and when Azure deletes it for good (ISO 8601; either may be "")."""
 
 
 class Blocker(str, enum.Enum):
@@ -55,6 +57,19 @@ class Blocker(str, enum.Enum):
     NOT_ADOPTED = "not-adopted"
     """The resource exists without the ownership tag (made by hand or another tool) and the manifests do not
     adopt it (`settings.adopt`)."""
+    SHARING_PERMISSIONS_FIXED = "sharing-permissions-fixed"
+    """subjects: the gallery's sharing permissions in Azure, then in the manifests."""
+    COMMUNITY_INFO_FIXED = "community-info-fixed"
+    """subjects: the community gallery fields that differ."""
+    NEEDS_ALLOW_COMMUNITY = "needs-allow-community"
+    """subjects: the public name prefix."""
+    DELETION_BLOCKED_UNTIL_END_OF_LIFE = "deletion-blocked-until-end-of-life"
+    """subjects: the version's end-of-life date (ISO 8601), or none when it has no end-of-life date."""
+    CHILD_DELETION_BLOCKED = "child-deletion-blocked"
+    """subjects: addresses of the children whose deletion is blocked."""
+    SOFT_DELETED_VERSIONS_INSIDE = "soft-deleted-versions-inside"
+    """subjects: addresses of the versions that are (or this plan makes) soft-deleted inside it."""
+    REPLACE_NEEDS_BYPASS_SOFT_DELETE = "replace-needs-bypass-soft-delete"
 
 
 class Note(str, enum.Enum):
@@ -66,7 +81,16 @@ class Note(str, enum.Enum):
     LISTED_IN_PRUNE_UNMANAGED = "listed-in-prune-unmanaged"
     UNMANAGED_CHILDREN = "unmanaged-children"
     """subjects: addresses of the children not created by this tool."""
-    SAFETY_BLOCKS_DELETION = "safety-blocks-deletion"
+    SOFT_DELETE = "soft-delete"
+    """subjects: until when it can be restored and used (ISO 8601), then when Azure deletes it for good."""
+    PERMANENT_DELETE = "permanent-delete"
+    """The gallery's soft delete is on, and the plan bypasses it (opt-in)."""
+    RESTORE_THEN_UPDATE = "restore-then-update"
+    """A restore brings the version back as it was deleted; what differs from the manifests is updated next."""
+    COMMUNITY_RESET_FIRST = "community-reset-first"
+    """A community gallery being deleted: apply resets its sharing first (Azure refuses the delete before)."""
+    UNSHARE_COMMUNITY = "unshare-community"
+    """A community gallery going private: its consumers' scale sets stop scaling out."""
     WAITS_FOR_SOURCE = "waits-for-source"
     """subjects: the id of a source version still replicating; apply waits for it before creating."""
     SOURCE_NOT_CHECKED = "source-not-checked"

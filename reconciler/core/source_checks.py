@@ -126,6 +126,18 @@ class _Checker:
             )
         return True
 
+    def in_targets(self, facts: SourceFacts) -> None:
+        """Azure: "Gallery image version publishing profile regions <...> must contain the location of image
+        version <sourceRegion>." (API-FACTS §5.3, [D-TSG]; [D-SIG]: the source region is one of the targets)."""
+        targets = {t.name for t in self.version.target_regions}
+        if facts.location and targets and facts.location not in targets:
+            self.add(
+                Severity.ERROR,
+                "targetRegions",
+                f"the target regions do not include the source's region {facts.location}, which Azure requires",
+                f"add {facts.location} to targetRegions",
+            )
+
     def os(self, facts: SourceFacts) -> None:
         d, hint_where = self.definition, f"definition {self.version.parent_address}"
         if d is None:
@@ -231,6 +243,7 @@ def check_sources(
             else:
                 found = facts.get((source.id or "").lower())
                 if found is not None and checker.exists(found, "source", "source"):
+                    checker.in_targets(found)
                     checker.os(found)
                     checker.size(found, "source")
                     if source.kind is m.SourceKind.GALLERY_IMAGE_VERSION:

@@ -2,7 +2,9 @@
 
 Order: a resource group before its galleries, each kind before its children (`reconciler.kinds`); a
 resource that depends on another in the manifests (a version made from another version) after it;
-deletions in reverse, children first. A replace is a delete followed by a create of the same address.
+deletions in reverse, children first. A replace is a delete followed by a create of the same address. A
+gallery's sharing changes are a step of their own (the `/share` action), after its create or update; a
+soft-deleted version the manifests want back is a restore step.
 The order is graphlib's topological sort, stable by address; a cycle is refused, never run.
 """
 
@@ -14,10 +16,12 @@ from dataclasses import dataclass, field
 
 from reconciler.core import model as m
 from reconciler.core.changes import Action, ResourceChange
+from reconciler.core.diff import DiffOptions
 from reconciler.core.live_state import LiveState
 from reconciler.errors import UserError
 from reconciler.kinds import GALLERY, IMAGE_VERSION
 from reconciler.kinds import resource_group as rg
+from reconciler.kinds.gallery import PERMISSIONS, is_share_path
 
 
 class Operation(str, enum.Enum):
@@ -29,6 +33,10 @@ class Operation(str, enum.Enum):
     CREATE_GROUP = "create-group"
     WAIT = "wait"
     """Follow a version that an earlier run left replicating."""
+    SHARE = "share"
+    """Change a gallery's sharing with the `/share` action (Reset, Add, Remove, EnableCommunity)."""
+    RESTORE = "restore"
+    """Bring a soft-deleted version back from its gallery's recycle bin, then update what differs."""
 
 
 @dataclass
@@ -39,6 +47,8 @@ class Step:
     address: str
     kind: str
     deps: set[str] = field(default_factory=set)
+    bypass_soft_delete: bool = False
+    """A version delete that bypasses the gallery's soft delete (the plan's opt-in): gone for good."""
 
     @property
     def id(self) -> str:
@@ -56,17 +66,33 @@ class DependencyCycle(UserError):
     """Steps that wait on each other (e.g. versions that are each other's source)."""
 
 
-def build_steps(changes: list[ResourceChange], desired: m.DesiredState, live: LiveState) -> list[Step]:
+def build_steps(
+    changes: list[ResourceChange], desired: m.DesiredState, live: LiveState, options: DiffOptions | None = None
+) -> list[Step]:
     """Steps for every actionable change, plus waits for versions still replicating from an earlier run.
 
+    `options` are the plan's (a saved plan's own): they say whether version deletes bypass soft delete.
     Raises DependencyCycle when the dependencies form a cycle (`reconcile validate` reports the
     manifest lines of a version cycle; this is the last line of defence).
     """
     steps: dict[str, Step] = {}
+    bypass = bool(options and options.bypass_soft_delete)
+
+    def deleting(change: ResourceChange) -> Step:
+        # bypassSoftDelete is a parameter of version deletes only
+        permanent = bypass and change.kind == IMAGE_VERSION.name
+        return add(Step(Operation.DELETE, change.address, change.kind, bypass_soft_delete=permanent))
 
     def add(step: Step) -> Step:
         steps[step.id] = step
         return step
+
+    def shares(change: ResourceChange) -> bool:
+        # A create's permissions go in its PUT; the rest of its sharing (members, enabling) needs `/share`.
+        created = change.action is Action.CREATE
+        return change.kind == GALLERY.name and any(
+            is_share_path(c.path) and not (created and c.path == PERMISSIONS) for c in change.changes
+        )
 
     for change in changes:
         if not change.actionable:
@@ -74,13 +100,20 @@ def build_steps(changes: list[ResourceChange], desired: m.DesiredState, live: Li
         if change.kind == rg.NAME:
             add(Step(Operation.CREATE_GROUP, change.address, change.kind))
         elif change.action is Action.CREATE:
-            add(Step(Operation.CREATE, change.address, change.kind))
+            created = add(Step(Operation.CREATE, change.address, change.kind))
+            if shares(change):
+                add(Step(Operation.SHARE, change.address, change.kind, deps={created.id}))
         elif change.action is Action.UPDATE:
-            add(Step(Operation.UPDATE, change.address, change.kind))
+            # Sharing changes go through `/share`; the update after it stamps the applied digest (which covers
+            # membership), so it is written only once the sharing is as the manifests say.
+            shared = add(Step(Operation.SHARE, change.address, change.kind)) if shares(change) else None
+            add(Step(Operation.UPDATE, change.address, change.kind, deps={shared.id} if shared else set()))
         elif change.action is Action.DELETE:
-            add(Step(Operation.DELETE, change.address, change.kind))
+            deleting(change)
+        elif change.action is Action.RESTORE:
+            add(Step(Operation.RESTORE, change.address, change.kind))
         elif change.action is Action.REPLACE:
-            gone = add(Step(Operation.DELETE, change.address, change.kind))
+            gone = deleting(change)
             add(Step(Operation.CREATE, change.address, change.kind, deps={gone.id}))
 
     in_progress = ("creating", "updating")
@@ -97,8 +130,9 @@ def build_steps(changes: list[ResourceChange], desired: m.DesiredState, live: Li
     def step_id(op: Operation, address: str) -> str:
         return f"{op.value}:{m.resource_key(address)}"
 
+    making = (Operation.CREATE, Operation.UPDATE, Operation.WAIT, Operation.RESTORE)
     for step in steps.values():
-        if step.operation in (Operation.CREATE, Operation.UPDATE, Operation.WAIT):
+        if step.operation in (*making, Operation.SHARE):
             for parent in m.ancestors(step.address):
                 if step_id(Operation.CREATE, parent) in steps:
                     step.deps.add(step_id(Operation.CREATE, parent))
@@ -107,7 +141,7 @@ def build_steps(changes: list[ResourceChange], desired: m.DesiredState, live: Li
             resource = wanted.get(m.resource_key(step.address))
             if resource is not None and step.operation is Operation.CREATE:
                 for needed in resource.kind.depends_on(resource):
-                    for op in (Operation.CREATE, Operation.UPDATE, Operation.WAIT):
+                    for op in making:
                         if step_id(op, needed) in steps:
                             step.deps.add(step_id(op, needed))
         elif step.operation is Operation.DELETE:

@@ -5,13 +5,20 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import apiversions, lro, rules, shapes
+from . import apiversions, lro, rules, shapes, sharing, softdelete
 from .common import Ctx, Response, check_location, deep_merge, page, store_resource
 from .errors import ArmError, cannot_delete, parent_not_found, resource_not_found
 from .store import Record
 from .validation import clean_body
 
 GALLERY_TYPE = "Microsoft.Compute/galleries"
+# A direct-shared gallery's permissions "can't currently be updated" ([D-ACG], API-FACTS §5.2), a private gallery
+# cannot become a community gallery (share-gallery-community docs); Terraform forces a new gallery for the
+# community information, whose public name prefix Azure has already used for the public name.
+GALLERY_IMMUTABLE = (
+    "properties.sharingProfile.permissions",
+    *(f"properties.sharingProfile.communityGalleryInfo.{k}" for k in sharing.COMMUNITY_FIELDS),
+)
 IMAGE_TYPE = "Microsoft.Compute/galleries/images"
 IMAGE_IMMUTABLE = (
     "properties.osType",
@@ -41,10 +48,15 @@ SECURITY_TYPES = (
 )
 
 
-def render(rec: Record, api: str, state: str | None = None) -> dict[str, Any]:
-    """The body Azure answers with at `api`: the stored one, its provisioning state, fields `api` knows."""
+def render(rec: Record, api: str, state: str | None = None, groups: bool = False) -> dict[str, Any]:
+    """The body Azure answers with at `api`: the stored one, its provisioning state, fields `api` knows.
+
+    :param groups: a gallery's sharing groups are shown (only a GET asking for them shows them: `sharing`).
+    """
     body = copy.deepcopy(rec.body)
     body.setdefault("properties", {})["provisioningState"] = state or "Succeeded"
+    if rec.kind == "gallery":
+        sharing.view(body, groups)
     return shapes.fit(rec.kind, body, api)
 
 
@@ -89,7 +101,7 @@ def gallery_get(ctx: Ctx) -> Response:
     rec = ctx.backend.store.get(_gallery_id(rg, p["gallery"]))
     if rec is None:
         raise resource_not_found(GALLERY_TYPE, p["gallery"], p["rg"])
-    return Response(200, render(rec, api))
+    return Response(200, render(rec, api, groups=sharing.wants_groups(ctx)))
 
 
 def gallery_put(ctx: Ctx, patch: bool = False) -> Response:
@@ -108,12 +120,13 @@ def gallery_put(ctx: Ctx, patch: bool = False) -> Response:
             name, location = old.name, old.body["location"]
             if not patch and check_location(clean["location"], GALLERY_TYPE) != location:
                 raise _location_conflict(rid, location, clean["location"], p["rg"])
-            rules.check_immutable(old.body, clean, ("properties.sharingProfile.permissions",), "gallery")
+            rules.check_immutable(old.body, clean, GALLERY_IMMUTABLE, "gallery")
             props = (
                 deep_merge(old.body.get("properties", {}), clean.get("properties", {}))
                 if patch
                 else dict(clean.get("properties", {}))
             )
+            sharing.keep_on_update(old.body.get("properties", {}), props)
             tags = clean.get("tags", old.body.get("tags")) if patch else clean.get("tags")
         else:
             name, location = p["gallery"], check_location(clean["location"], GALLERY_TYPE)
@@ -126,6 +139,7 @@ def gallery_put(ctx: Ctx, patch: bool = False) -> Response:
                         "Pick another gallery name.",
                     )
             props, tags = dict(clean.get("properties", {})), clean.get("tags")
+            sharing.on_create(props)
         props["identifier"] = {"uniqueName": f"{p['sub']}-{name.upper()}"}
         meta = old.meta if old else {"created": ctx.now}
         rec = store_resource(ctx, rid, "gallery", GALLERY_TYPE, rg.id, name, location, tags, props, meta)
@@ -148,7 +162,15 @@ def gallery_delete(ctx: Ctx) -> Response:
         rec = b.store.get(rid)
         if rec is None:
             return Response(204)
+        if sharing.community_enabled(rec.body):
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"The gallery '{rec.name}' is shared with the community; reset its sharing (POST .../share with "
+                "operationType Reset) before deleting it.",
+            )
         _check_empty(ctx, rid)
+        softdelete.refuse_parent_delete(ctx, rec, softdelete.held(ctx, rec), f"gallery '{rec.name}'")
         b.store.delete(rid)
         op = lro.start(ctx, rid, ctx.now)
     return Response(202, None, lro.headers(ctx, op, rec.body["location"], delete=True, in_progress=False))
@@ -349,6 +371,8 @@ def image_delete(ctx: Ctx) -> Response:
         if rec is None:
             return Response(204)
         _check_empty(ctx, rid)
+        held = softdelete.held(ctx, gallery, rec.name)
+        softdelete.refuse_parent_delete(ctx, gallery, held, f"gallery image '{rec.name}'")
         b.store.delete(rid)
         b.note_child_deleted(gallery.id, rid)
         op = lro.start(ctx, rid, ctx.now)

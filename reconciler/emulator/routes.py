@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import unquote
 
-from . import arm, galleries, lro, resources, sources, versions
+from . import arm, galleries, lro, resources, sharing, softdelete, sources, versions
 from .common import Ctx, Response
 
 SUB = r"/subscriptions/(?P<sub>[^/]+)"
@@ -15,6 +15,7 @@ RG = SUB + r"/resourcegroups/(?P<rg>[^/]+)"
 GAL = RG + r"/providers/microsoft\.compute/galleries/(?P<gallery>[^/]+)"
 IMG = GAL + r"/images/(?P<image>[^/]+)"
 VER = IMG + r"/versions/(?P<version>[^/]+)"
+LOC = SUB + r"/providers/microsoft\.compute/locations/(?P<loc>[^/]+)"
 SRC_COMPUTE = RG + r"/providers/microsoft\.compute/(?P<kind>virtualmachines|images|snapshots|disks)"
 SRC_STORAGE = RG + r"/providers/microsoft\.storage/(?P<kind>storageaccounts)"
 
@@ -79,6 +80,16 @@ ROUTES: list[Route] = [
     _r("PUT", GAL, "Galleries_CreateOrUpdate", galleries.gallery_put),
     _r("PATCH", GAL, "Galleries_Update", galleries.gallery_patch),
     _r("DELETE", GAL, "Galleries_Delete", galleries.gallery_delete),
+    _r("POST", GAL + r"/share", "GallerySharingProfile_Update", sharing.share),
+    _r(
+        "GET",
+        GAL + r"/softdeletedartifacttypes/(?P<atype>[^/]+)/artifacts/(?P<artifact>[^/]+)/versions",
+        "SoftDeletedResource_ListByArtifactName",
+        softdelete.list_versions,
+    ),
+    _r("GET", LOC + r"/sharedgalleries", "SharedGalleries_List", sharing.shared_gallery_list),
+    _r("GET", LOC + r"/sharedgalleries/(?P<name>[^/]+)", "SharedGalleries_Get", sharing.shared_gallery_get),
+    _r("GET", LOC + r"/communitygalleries/(?P<name>[^/]+)", "CommunityGalleries_Get", sharing.community_gallery_get),
     _r("GET", GAL + r"/images", "GalleryImages_ListByGallery", galleries.image_list),
     _r("GET", IMG, "GalleryImages_Get", galleries.image_get),
     _r("PUT", IMG, "GalleryImages_CreateOrUpdate", galleries.image_put),

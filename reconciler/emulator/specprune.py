@@ -14,6 +14,7 @@ ROOTS = (
     "GalleryImageUpdate",
     "GalleryImageVersion",
     "GalleryImageVersionUpdate",
+    "SharingUpdate",
 )
 KEEP = (
     "type",

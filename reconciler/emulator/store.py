@@ -135,14 +135,26 @@ class Store:
     def resources(self, sub: str, under: str | None = None) -> list[Record]:
         """Every ARM resource of a subscription (optionally only those under a resource group), in key order.
 
-        Subscriptions and resource groups themselves are not resources of a group listing, so they are left out.
+        Subscriptions and resource groups themselves are not resources of a group listing, and soft-deleted versions
+        (in a gallery's recycle bin) are not resources at all, so they are left out.
         """
-        sql = f"SELECT {_COLS} FROM resources WHERE sub = ? AND kind NOT IN ('subscription', 'resourceGroup')"
+        sql = (
+            f"SELECT {_COLS} FROM resources WHERE sub = ? "
+            "AND kind NOT IN ('subscription', 'resourceGroup', 'softDeletedVersion')"
+        )
         args: tuple[Any, ...] = (sub.lower(),)
         if under is not None:
             sql += " AND key LIKE ? ESCAPE '\\'"
             args += (_like_prefix(under),)
         return [_row(r) for r in self._query(sql + " ORDER BY key", args)]
+
+    def under(self, rid: str, kind: str) -> list[Record]:
+        """Every record of `kind` whose id lies under `rid`, in key order."""
+        rows = self._query(
+            f"SELECT {_COLS} FROM resources WHERE kind = ? AND key LIKE ? ESCAPE '\\' ORDER BY key",
+            (kind, _like_prefix(rid)),
+        )
+        return [_row(r) for r in rows]
 
     def by_name(self, sub: str, kind: str, name: str) -> list[Record]:
         rows = self._query(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from . import apiversions, lro, regions, replication, rules, shapes
+from . import apiversions, lro, regions, replication, rules, shapes, softdelete
 from .common import Ctx, Response, check_location, deep_merge, iso, page, parse_time, store_resource
 from .errors import ArmError, invalid_parameter, parent_not_found, property_change_not_allowed, resource_not_found
 from .store import Record
@@ -203,14 +203,49 @@ def _source_order(targets: list[dict[str, Any]], source_region: str | None) -> l
     return names
 
 
-def _read(ctx: Ctx, api: str, patch: bool) -> dict[str, Any]:
+def _read(ctx: Ctx, api: str, patch: bool) -> tuple[dict[str, Any], bool]:
+    """The cleaned body, and whether it asks to restore a soft-deleted version (`properties.restore: true`)."""
     raw = ctx.req.json()
     if isinstance(raw, dict):
         rules.check_body_name(raw, ctx.params["version"], PREFIX)
     clean = clean_body(raw, "GalleryImageVersionUpdate" if patch else "GalleryImageVersion", PREFIX)
     # `restore` asks to undelete a soft-deleted version; it is never part of the resource
-    clean.get("properties", {}).pop("restore", None)
-    return shapes.fit(KIND, clean, api)
+    restore = bool(clean.get("properties", {}).pop("restore", False))
+    return shapes.fit(KIND, clean, api), restore
+
+
+def _restore(ctx: Ctx, entry: Record, clean: dict[str, Any], api: str, patch: bool) -> Response:
+    """Bring a soft-deleted version back as it was deleted (recorded: 200 Updating, an LRO).
+
+    A restoring PUT carries only `location` and `tags` (recorded); a PATCH `properties.restore: true` (spec). The
+    tags of a PUT are the version's tags from then on; nothing else in the request is applied.
+    """
+    rec = softdelete.restored(entry)
+    location = rec.body["location"]
+    if not patch:
+        if check_location(clean["location"], VERSION_TYPE) != location:
+            raise ArmError(
+                409,
+                "InvalidResourceLocation",
+                f"The resource '{rec.id}' already exists in location '{location}' in resource group "
+                f"'{ctx.params['rg']}'. A resource with the same name cannot be created in location "
+                f"'{clean['location']}'. Please select a new resource name.",
+            )
+        if clean.get("properties"):
+            raise ArmError(
+                409,
+                "OperationNotAllowed",
+                f"Gallery image version '{rec.name}' is soft-deleted. Restore it first (a PUT with only location and "
+                "tags, or a PATCH with properties.restore set to true), then update it.",
+            )
+        if "tags" in clean:
+            rec.body["tags"] = clean["tags"]
+    elif "tags" in clean:
+        rec.body["tags"] = clean["tags"]
+    softdelete.purge(ctx, [entry])
+    ctx.backend.store.put(rec)
+    op = lro.start(ctx, rec.id, ctx.now)
+    return Response(200, render(rec, ctx.now, api, "update", "Updating"), lro.headers(ctx, op, location))
 
 
 def _create(ctx: Ctx, image: Record, clean: dict[str, Any], api: str) -> tuple[dict, dict, str]:
@@ -269,13 +304,18 @@ def version_put(ctx: Ctx, patch: bool = False) -> Response:
     api = apiversions.check_gallery(ctx.req.api_version, "galleries/images/versions")
     p = ctx.params
     rules.check_version_name(p["version"])
-    clean = _read(ctx, api, patch)
+    clean, restore = _read(ctx, api, patch)
     b = ctx.backend
     now = ctx.now
     with b.store.transaction():
         image = _parent_image(ctx)
         rid = f"{image.id}/versions/{p['version']}"
         old = b.store.get(rid)
+        if old is None and (restore or not patch):
+            gallery = b.store.get(image.parent)
+            entry = softdelete.find(ctx, gallery, image.name, p["version"]) if gallery is not None else None
+            if entry is not None:
+                return _restore(ctx, entry, clean, api, patch)
         if patch and old is None:
             raise resource_not_found(VERSION_TYPE, f"{p['gallery']}/{p['image']}/{p['version']}", p["rg"])
         if old is None:
@@ -370,15 +410,23 @@ def _check_region_removal(old: Record, pp: dict[str, Any], safety: dict[str, Any
 
 
 def version_delete(ctx: Ctx) -> Response:
-    apiversions.check_gallery(ctx.req.api_version, "galleries/images/versions")
+    """DELETE a version: into the gallery's recycle bin when soft delete is on, unless ?bypassSoftDelete=true."""
+    api = apiversions.check_gallery(ctx.req.api_version, "galleries/images/versions")
     p = ctx.params
     b = ctx.backend
+    bypass = softdelete.bypassing(ctx, api)
     with b.store.transaction():
         image = _parent_image(ctx)
+        gallery = b.store.get(image.parent)
         rid = f"{image.id}/versions/{p['version']}"
         rec = b.store.get(rid)
         if rec is None:
-            return Response(204)
+            entry = softdelete.find(ctx, gallery, image.name, p["version"]) if bypass and gallery else None
+            if entry is None:
+                return Response(204)
+            softdelete.purge(ctx, [entry])
+            op = lro.start(ctx, rid, ctx.now)
+            return Response(202, None, lro.headers(ctx, op, entry.body["location"], delete=True, in_progress=False))
         props = rec.body["properties"]
         eol = props.get("publishingProfile", {}).get("endOfLifeDate")
         if props.get("safetyProfile", {}).get("blockDeletionBeforeEndOfLife") and (
@@ -391,6 +439,8 @@ def version_delete(ctx: Ctx) -> Response:
                 "safetyProfile.blockDeletionBeforeEndOfLife is set.",
             )
         b.store.delete(rid)
+        if gallery is not None and softdelete.policy(gallery)[0] and not bypass:
+            softdelete.recycle(ctx, gallery, image, rec)
         b.note_child_deleted(image.id, rid)
         op = lro.start(ctx, rid, ctx.now)
     return Response(202, None, lro.headers(ctx, op, rec.body["location"], delete=True, in_progress=False))

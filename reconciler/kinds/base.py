@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from reconciler.core.api import GALLERY_API_VERSION
 from reconciler.core.model import OWNERSHIP_TAG_NAME, Tags
-from reconciler.core.reasons import FieldReason
+from reconciler.core.reasons import Blocker, FieldReason
 
 if TYPE_CHECKING:
     from reconciler.core.arm_json import JSON, LiveInfo
@@ -206,7 +206,19 @@ class ResourceKind:
 
     def skip_field(self, path: str, desired: Any, live: LiveResource) -> bool:
         """True for a field reported by `extra_changes` instead (e.g. one of a region being added)."""
+        return self.reported_elsewhere(path)
+
+    def reported_elsewhere(self, path: str) -> bool:
+        """True for a field in the table (for the applied digest) that `extra_changes` and
+        `extra_creation_changes` report line by line instead (a gallery's sharing groups)."""
         return False
+
+    def update_blocker(
+        self, desired: Any, live: LiveResource | None, options: Any
+    ) -> tuple[Blocker, tuple[str, ...]] | None:
+        """(blocker, subjects) when a create or update cannot go ahead: Azure cannot make it in place (and a
+        replacement is not the answer), or it needs an opt-in of its own. `options` is the plan's `DiffOptions`."""
+        return None
 
     def health(self, live: LiveResource) -> tuple[Any, tuple[str, ...]] | None:
         """(reason, subjects) when the live resource needs repair although its fields match."""
@@ -241,7 +253,11 @@ class ResourceKind:
         return ()
 
     def deletion_notes(self, live: LiveResource) -> Iterable[tuple[Any, tuple[str, ...]]]:
-        """Notes a deletion of this live resource carries (e.g. a safety profile that blocks it)."""
+        """Notes a deletion of this live resource carries (e.g. a community gallery's sharing reset first)."""
+        return ()
+
+    def change_notes(self, desired: Any, live: LiveResource) -> Iterable[tuple[Any, tuple[str, ...]]]:
+        """Notes an update of this resource carries (e.g. what ending community sharing does to its consumers)."""
         return ()
 
     # ------------------------------------------------------------------ model -> manifest
@@ -296,6 +312,9 @@ class ResourceKind:
     def needs_full_read(self, body: JSON) -> bool:
         """True when a listed item lacks facts a GET provides (a version still replicating)."""
         return False
+
+    full_read_expand: ClassVar[str] = ""
+    """The `$expand` of the GET that completes a listed item (`ReplicationStatus`, `SharingProfile/Groups`)."""
 
     async def get_full(self, compute: Any, resource: Any) -> Any:
         """The GET that completes a listed item (see `needs_full_read`)."""

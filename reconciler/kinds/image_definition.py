@@ -166,9 +166,7 @@ def _range(value: Any) -> Range | None:
     return Range(min=value.get("min"), max=value.get("max"))
 
 
-_CANONICAL = {
-    v.lower(): v for v in ("Linux", "Windows", "Generalized", "Specialized", "V1", "V2", "x64", "Arm64")
-}
+_CANONICAL = {v.lower(): v for v in ("Linux", "Windows", "Generalized", "Specialized", "V1", "V2", "x64", "Arm64")}
 """Enum values in the manifest schema's spelling (ARM's echo may differ in case)."""
 
 _FEATURE_KEYS = {

@@ -17,7 +17,7 @@ from reconciler.core import arm_json as aj
 from reconciler.core import model as m
 from reconciler.core.changes import FieldChange
 from reconciler.core.keyed import Keyed
-from reconciler.core.reasons import FieldReason, Note, Reason
+from reconciler.core.reasons import FieldReason, Reason
 from reconciler.core.redact import without_query
 from reconciler.core.regions import display_name, fold_region, supports_zrs
 from reconciler.kinds.base import (
@@ -583,11 +583,6 @@ class ImageVersionKind(ResourceKind):
             return (resource.source.address,)
         return ()
 
-    def deletion_notes(self, live: LiveResource) -> list[tuple[Note, tuple[str, ...]]]:
-        if live.resource.block_deletion_before_end_of_life:
-            return [(Note.SAFETY_BLOCKS_DELETION, ())]
-        return []
-
     # ------------------------------------------------------------------ model -> manifest
 
     def to_manifest(self, v: ImageVersion, context: ExportContext) -> dict[str, Any]:
@@ -784,6 +779,8 @@ class ImageVersionKind(ResourceKind):
         return compute.gallery_image_versions.list_by_gallery_image(
             parent.resource_group, parent.gallery, parent.name, **self.sdk_options
         )
+
+    full_read_expand = "ReplicationStatus"
 
     def needs_full_read(self, body: aj.JSON) -> bool:
         # ARM's list does not carry replication status, and a converged version has nothing to report.

@@ -159,6 +159,8 @@ def build_desired_state(bundle: ManifestBundle, subscription_id: str | None = No
             Policy(
                 allow_replace=bool(bundle.settings.get("allowReplace")),
                 prune=bool(bundle.settings.get("prune")),
+                allow_community=bool(bundle.settings.get("allowCommunity")),
+                bypass_soft_delete=bool(bundle.settings.get("bypassSoftDelete")),
                 prune_unmanaged=tuple(bundle.settings.get("pruneUnmanaged") or ()),
                 estate=builder.estate,
                 adopt=bool(bundle.settings.get("adopt")),

@@ -150,6 +150,56 @@ def _check_gallery(report: Reporter, gallery: Declared) -> None:
     elif "location" in gallery.props:
         _check_location(report, *gallery.where("location"), location)
     _check_tag_count(report, gallery)
+    _check_sharing(report, gallery)
+
+
+# Direct shared galleries, during the preview: "You can share up to 30 subscriptions and 5 tenants"
+# (share-gallery-direct docs). A warning: the limits may have been lifted since.
+MAX_SHARED = {"subscriptions": 30, "tenants": 5}
+
+
+def _check_sharing(report: Reporter, gallery: Declared) -> None:
+    sharing = gallery.props.get("sharing")
+    if not isinstance(sharing, dict) or "permissions" not in sharing:
+        return
+    permissions = sharing["permissions"]
+    for key in ("subscriptions", "tenants"):
+        if key in sharing and permissions != "Groups":
+            report.at(
+                gallery,
+                "sharing",
+                key,
+                message=f"sharing.{key} needs permissions: Groups (a direct shared gallery), not {permissions}",
+                hint=f"set permissions: Groups, or remove {key}",
+                key=True,
+            )
+        elif len(sharing.get(key) or ()) > MAX_SHARED[key]:
+            report.at(
+                gallery,
+                "sharing",
+                key,
+                message=f"{len(sharing[key])} {key}: Azure documents at most {MAX_SHARED[key]} for a direct shared "
+                "gallery (preview limits)",
+                severity=Severity.WARNING,
+            )
+    if permissions == "Community" and "community" not in sharing:
+        report.at(
+            gallery,
+            "sharing",
+            message="a community gallery needs sharing.community: publisherUri, publisherContact, eula and "
+            "publicNamePrefix (Azure publishes them)",
+            hint="add sharing.community",
+            key=True,
+        )
+    elif permissions != "Community" and "community" in sharing:
+        report.at(
+            gallery,
+            "sharing",
+            "community",
+            message=f"sharing.community is for permissions: Community, not {permissions}",
+            hint="set permissions: Community, or remove community",
+            key=True,
+        )
 
 
 def _check_definition(

@@ -28,3 +28,16 @@ def render_status(rows: list[dict[str, Any]], out: Console, target: TargetInfo) 
                 f"{region['progress']}%",
             )
     out.print(table)
+
+
+def render_sharing(rows: list[dict[str, Any]], out: Console) -> None:
+    """Shared galleries as their consumers see them: one row per gallery and region (nothing when none is shared)."""
+    if not rows:
+        return
+    table = Table(show_header=True, header_style="bold", title="Sharing, seen by consumers")
+    for col in ("gallery", "permissions", "region", "consumer", "visible", "detail"):
+        table.add_column(col)
+    for row in rows:
+        visible = {True: "yes", False: "NO", None: "-"}[row["visible"]]
+        table.add_row(row["gallery"], row["permissions"], row["region"] or "", row["consumer"], visible, row["detail"])
+    out.print(table)

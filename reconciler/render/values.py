@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from reconciler.core.redact import redact_text
+
+_SHARED = re.compile(r"^sharingProfile\.groups\[(Subscriptions|AADTenants)\]\[(.+)\]$")
+_GROUP = {"Subscriptions": "subscription", "AADTenants": "tenant"}
 
 
 def show(value: Any) -> str:
@@ -22,7 +26,11 @@ def show(value: Any) -> str:
 
 
 def field_line(path: str, before: Any, after: Any) -> tuple[str, str]:
-    """(glyph, text) for one field change."""
+    """(glyph, text) for one field change; a gallery's sharing membership reads as a sentence."""
+    shared = _SHARED.match(path)
+    if shared:
+        who = f"{_GROUP[shared.group(1)]} {shared.group(2)}"
+        return ("+", f"share with {who}") if before is None else ("-", f"stop sharing with {who}")
     if before is None:
         return "+", f"{path}: {show(after)}"
     if after is None:

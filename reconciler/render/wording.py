@@ -9,10 +9,26 @@ from reconciler.core.reasons import Blocker, FieldReason, Note, Reason, Why
 
 REPLACE_HINT = "pass --allow-replace (or set settings.allowReplace: true) to allow it"
 PRUNE_HINT = "pass --prune (or set settings.prune: true) to allow it"
+COMMUNITY_HINT = "pass --allow-community (or set settings.allowCommunity: true) to allow it"
+BYPASS_HINT = "pass --bypass-soft-delete (or set settings.bypassSoftDelete: true)"
 
 
 def _join(subjects: tuple[str, ...]) -> str:
     return ", ".join(subjects)
+
+
+def day(text: str) -> str:
+    """An ISO 8601 time as people read it: the date alone at midnight UTC, else date, time and UTC."""
+    from reconciler.core.arm_json import parse_datetime
+
+    if not text:
+        return "an unknown date"
+    when = parse_datetime(text)
+    if when is None:
+        return text
+    if (when.hour, when.minute, when.second) == (0, 0, 0):
+        return when.strftime("%Y-%m-%d")
+    return when.strftime("%Y-%m-%d %H:%M UTC")
 
 
 def reason_text(why: Why[Reason]) -> str:
@@ -43,6 +59,11 @@ def reason_text(why: Why[Reason]) -> str:
             return "adopted: it exists without the gallery-reconciler tag, and settings.adopt takes it over"
         case Reason.UNOWNED:
             return "exists without the gallery-reconciler tag (made by hand or by another tool)"
+        case Reason.RESTORE_SOFT_DELETED:
+            deleted, purged = (*s, "", "")[:2]
+            when = f" on {day(deleted)}" if deleted else ""
+            until = f" (restorable until {day(purged)})" if purged else ""
+            return f"soft-deleted{when}{until}: restored from the gallery's recycle bin, not created from its source"
 
 
 def blocker_text(why: Why[Blocker]) -> str:
@@ -85,6 +106,49 @@ def blocker_text(why: Why[Blocker]) -> str:
                 "reconcile did not create it; set settings.adopt: true in the manifests to adopt it (apply then "
                 "adds the tag), or leave it out of the manifests"
             )
+        case Blocker.SHARING_PERMISSIONS_FIXED:
+            before, after = (*s, "", "")[:2]
+            return (
+                f"Azure cannot change a gallery's sharing permissions from {before} to {after}: they are set when "
+                "the gallery is created (a direct-shared gallery's permissions \"can't currently be updated\", and "
+                "a private gallery cannot become a community gallery); only a reset to Private happens in place. "
+                "Replacing the gallery would delete every image in it, so this tool never does: create a new "
+                "gallery with this sharing and move the definitions there, or set permissions back"
+            )
+        case Blocker.COMMUNITY_INFO_FIXED:
+            return (
+                f"Azure does not change a community gallery's published information ({_join(s)}) in place (its "
+                "public name is already taken from the prefix); replacing the gallery would delete every image in "
+                "it, so this tool never does: set the values Azure has, or publish from a new gallery"
+            )
+        case Blocker.NEEDS_ALLOW_COMMUNITY:
+            prefix = f" under the public name prefix '{_join(s)}'" if _join(s) else ""
+            return (
+                f"enabling community sharing publishes the gallery and its images to every Azure user{prefix}, and "
+                f"the public name cannot be taken back; {COMMUNITY_HINT}"
+            )
+        case Blocker.DELETION_BLOCKED_UNTIL_END_OF_LIFE:
+            until = f"until its end-of-life date {day(s[0])}" if s and s[0] else "as it has no end-of-life date"
+            return (
+                "its safety profile (blockDeletionBeforeEndOfLife) forbids deleting it before its end of life, and "
+                f"Azure refuses {until}; it is not attempted (to delete it sooner, switch its "
+                "blockDeletionBeforeEndOfLife off first)"
+            )
+        case Blocker.CHILD_DELETION_BLOCKED:
+            return f"it cannot be deleted while {_join(s)} cannot (see there)"
+        case Blocker.SOFT_DELETED_VERSIONS_INSIDE:
+            return (
+                f"soft-deleted versions would remain inside it ({_join(s)}), and Azure does not delete a definition "
+                "or gallery holding soft-deleted versions while the gallery's soft delete is on (documented as "
+                f"not supported); {BYPASS_HINT} to delete its versions permanently, or turn the gallery's "
+                "softDelete off first (versions already in the recycle bin then go with it)"
+            )
+        case Blocker.REPLACE_NEEDS_BYPASS_SOFT_DELETE:
+            return (
+                "replacing it deletes it first, and with the gallery's soft delete on it would wait in the recycle "
+                "bin under the same name, where a PUT of that name restores it instead of creating the new one; "
+                f"{BYPASS_HINT} to delete the old one permanently"
+            )
 
 
 def note_text(why: Why[Note]) -> str:
@@ -98,8 +162,24 @@ def note_text(why: Why[Note]) -> str:
             return "not created by this tool; listed in settings.pruneUnmanaged"
         case Note.UNMANAGED_CHILDREN:
             return "unmanaged children block the deletion: " + _join(why.subjects)
-        case Note.SAFETY_BLOCKS_DELETION:
-            return "its safety profile blocks deletion before its end-of-life date"
+        case Note.SOFT_DELETE:
+            usable, purged = (*why.subjects, "", "")[:2]
+            after = f", then recoverable until {day(purged)}" if purged and purged != usable else ""
+            return (
+                f"soft delete: it goes to the gallery's recycle bin, restorable until {day(usable)}{after}; "
+                "listing it in the manifests again restores it"
+            )
+        case Note.PERMANENT_DELETE:
+            return "permanent delete: the gallery's soft delete is bypassed (bypassSoftDelete); it cannot be restored"
+        case Note.RESTORE_THEN_UPDATE:
+            return "it comes back as it was deleted; fields that differ from the manifests are then updated in place"
+        case Note.COMMUNITY_RESET_FIRST:
+            return "shared with the community: apply resets its sharing first, as Azure requires before a delete"
+        case Note.UNSHARE_COMMUNITY:
+            return (
+                "going private ends community sharing: scale sets that other users made from its images can no "
+                "longer scale out"
+            )
         case Note.WAITS_FOR_SOURCE:
             return f"waits for its source {_join(why.subjects)} to finish replicating before it is created"
         case Note.SOURCE_NOT_CHECKED:

@@ -2,8 +2,8 @@
 
 The bodies are written here by hand, as a user of the SDK, Packer or a script writes them (defaults left to
 Azure), never by the tool's serialiser. Every source kind, data disks, per-region storage types and
-encryption, exclude-from-latest, end of life, features, purchase plans and tags; owned by the default estate
-or by nobody (made by hand).
+encryption, exclude-from-latest, end of life, features, purchase plans, tags, sharing (groups, community) and
+soft delete; owned by the default estate or by nobody (made by hand).
 """
 
 from __future__ import annotations
@@ -210,10 +210,31 @@ def estates(draw: st.DrawFn) -> dict[str, Any]:
         "group": f"exp-rg-{n}",
         "owned": draw(st.booleans()),
         "description": draw(st.none() | st.just("Made by hand")),
-        "softDelete": draw(st.none() | st.booleans()),
+        "softDelete": draw(st.none() | st.booleans() | st.sampled_from([(30, 7), (7, 0), (14, 2)])),
+        "sharing": draw(sharing(gallery)),
         "tags": draw(tags),
         "definitions": definitions,
     }
+
+
+@st.composite
+def sharing(draw: st.DrawFn, gallery: str) -> dict[str, Any] | None:
+    """None (Azure's Private), Private, Groups with members, or Community (enabled or only set up)."""
+    kind = draw(st.sampled_from([None, "Private", "Groups", "Community"]))
+    if kind in (None, "Private"):
+        return {"permissions": kind} if kind else None
+    if kind == "Groups":
+        ids = [f"{i}{i}{i}{i}{i}{i}{i}{i}-0000-0000-0000-00000000000{i}" for i in range(1, 5)]
+        members = draw(st.lists(st.sampled_from(ids), unique=True, max_size=3))
+        tenants = draw(st.lists(st.sampled_from(ids), unique=True, max_size=1))
+        return {"permissions": "Groups", "subscriptions": members, "tenants": tenants}
+    info = {
+        "publisherUri": "https://contoso.example",
+        "publisherContact": "images@contoso.example",
+        "eula": "https://contoso.example/eula",
+        "publicNamePrefix": gallery,
+    }
+    return {"permissions": "Community", "communityGalleryInfo": info, "enable": draw(st.booleans())}
 
 
 def _source_body(spec: dict[str, Any], group: str) -> dict[str, Any]:
@@ -246,10 +267,29 @@ def create_with_sdk(emu: EmulatorServer, estate: dict[str, Any]) -> None:
     props: dict[str, Any] = {}
     if estate["description"]:
         props["description"] = estate["description"]
-    if estate["softDelete"] is not None:
-        props["softDeletePolicy"] = {"isSoftDeleteEnabled": estate["softDelete"]}
+    soft = estate["softDelete"]
+    if isinstance(soft, tuple):
+        props["softDeletePolicy"] = {"isSoftDeleteEnabled": True, "retentionPeriodInDays": soft[0]}
+        props["softDeletePolicy"]["gracePeriodInDays"] = soft[1]
+    elif soft is not None:
+        props["softDeletePolicy"] = {"isSoftDeleteEnabled": soft}
+    share = estate["sharing"]
+    if share:
+        props["sharingProfile"] = {k: share[k] for k in ("permissions", "communityGalleryInfo") if k in share}
     body = {"location": "westeurope", "tags": {**estate["tags"], **owned}, "properties": props}
     client.galleries.begin_create_or_update(group, name, body).result()
+    if share and share["permissions"] == "Groups":
+        groups = [
+            {"type": "Subscriptions", "ids": share["subscriptions"]},
+            {"type": "AADTenants", "ids": share["tenants"]},
+        ]
+        groups = [g for g in groups if g["ids"]]
+        if groups:
+            client.gallery_sharing_profile.begin_update(
+                group, name, {"operationType": "Add", "groups": groups}
+            ).result()
+    if share and share["permissions"] == "Community" and share["enable"]:
+        client.gallery_sharing_profile.begin_update(group, name, {"operationType": "EnableCommunity"}).result()
     for d_name, d in estate["definitions"].items():
         props = {
             "osType": "Linux",

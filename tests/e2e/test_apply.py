@@ -362,22 +362,6 @@ def test_apply_names_the_target_first_and_the_overall_timeout_names_what_ran(emu
         assert "1 timed out" in result.stdout
 
 
-def test_deletion_blocked_by_the_safety_profile_is_reported_not_forced(run: Cli) -> None:
-    protected = version_yaml("2.0.0", extra="endOfLifeDate: 2035-01-01\nsafety: {blockDeletionBeforeEndOfLife: true}")
-    protected = protected.replace("            safety: {allowDeletionOfReplicatedLocations: true}\n", "", 1)
-    path = estate(run.workdir, version_yaml() + protected)
-    run("apply", "--auto-approve", path)
-    path = estate(run.workdir, version_yaml())
-    plan = run.plan_json(path, extra=("--prune",))
-    doomed = next(r for r in plan["resources"] if r["address"] == "gal/ubuntu/2.0.0")
-    assert doomed["action"] == "delete"
-    assert "safety-blocks-deletion" in [n["code"] for n in doomed["notes"]]
-    assert any("blocks deletion before its end-of-life date" in n["message"] for n in doomed["notes"])
-    result = run("apply", "--auto-approve", "--prune", path, expect=1)
-    assert "DeleteGalleryImageVersionBlockedBeforeEndOfLife" in result.stdout
-    assert "2.0.0" in {v.name for v in run.compute().gallery_image_versions.list_by_gallery_image(RG, "gal", "ubuntu")}
-
-
 def test_removing_an_end_of_life_date_replaces_the_version_only_with_opt_in(run: Cli) -> None:
     run("apply", "--auto-approve", estate(run.workdir, version_yaml(extra="endOfLifeDate: 2031-01-31")))
     path = estate(run.workdir, version_yaml(extra="endOfLifeDate: null"))

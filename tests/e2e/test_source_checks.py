@@ -216,3 +216,11 @@ def test_removing_or_moving_a_declared_data_disk_plans_a_replacement_naming_it(r
         "storageProfile.dataDiskImages[lun=1]",
         "storageProfile.dataDiskImages[lun=2].source",
     ]
+
+
+def test_target_regions_without_the_sources_region_are_refused_by_the_plan(run: Cli) -> None:
+    path = estate(run.workdir, "{managedImage: {resourceGroup: platform-images, name: ubuntu-base}}")
+    Path(path).write_text(
+        Path(path).read_text().replace("targetRegions: [westeurope]", "targetRegions: [northeurope]"), encoding="utf-8"
+    )
+    refused(run, path, "the target regions do not include the source's region westeurope", f"{path}:14:13:")

@@ -1,5 +1,7 @@
 """The real Azure CLI against the emulator: cloud register, login --identity, the quickstart's `az sig` commands,
-disks and snapshots, a version from snapshots with data disks, the CLI's own update of a version, `az resource list`.
+disks and snapshots, a version from snapshots with data disks, the CLI's own update of a version, `az resource list`,
+direct sharing (`az sig share add/remove/reset`, `az sig show --sharing-groups`, `az sig list-shared`) and a
+community gallery with a soft-delete policy (`az sig share enable-community`).
 
 Marked `azcli` and deselected by default (pyproject addopts), because az lives in its own venv that
 `tests/emulator/install_az.sh` creates; `.ci/run` installs it and runs `pytest -m azcli`. When selected,
@@ -257,3 +259,63 @@ def test_cli_update_of_a_version_with_data_disks(az: Any) -> None:
     updated = az("sig", "image-version", "update", *common, "--add", "publishingProfile.targetRegions", "name=westus")
     assert [r["name"] for r in updated["publishingProfile"]["targetRegions"]] == ["East US", "West US"]
     assert [(d["lun"], d["hostCaching"]) for d in updated["storageProfile"]["dataDiskImages"]] == [(0, "None")]
+
+
+def test_direct_sharing_with_az_sig_share(az: Any) -> None:
+    """The az CLI's sharing commands as recordings/azure-cli/test_shared_gallery.yaml runs them: a gallery created
+    with --permissions groups, `az sig share add/remove/reset`, and the groups read back with
+    `az sig show --sharing-groups` (and with `--select Permissions`, which the CLI's own test uses)."""
+    sub, other, tenant = (
+        "00000000-0000-0000-0000-000000000000",
+        "34a4ab42-0d72-47d9-bd1a-aed207386dac",
+        "2f4a9838-26b7-47ee-be60-ccc1fdec5953",
+    )
+    created = az("sig", "create", "-g", "myGalleryRG", "-r", "sharedGallery", "--permissions", "groups")
+    assert created["sharingProfile"]["permissions"] == "Groups"
+    gallery = ("--gallery-name", "sharedGallery", "-g", "myGalleryRG")
+    az("sig", "share", "add", *gallery, "--subscription-ids", sub, other, "--tenant-ids", tenant)
+    shown = az("sig", "show", "-g", "myGalleryRG", "-r", "sharedGallery", "--sharing-groups")
+    assert shown["sharingProfile"]["groups"] == [
+        {"type": "Subscriptions", "ids": [sub, other]},
+        {"type": "AADTenants", "ids": [tenant]},
+    ]
+    plain = az("sig", "show", "-g", "myGalleryRG", "-r", "sharedGallery")
+    assert plain["sharingProfile"].get("groups") is None  # only shown when asked for
+    az("sig", "share", "remove", *gallery, "--subscription-ids", other, "--tenant-ids", tenant)
+    selected = az("sig", "show", "-g", "myGalleryRG", "-r", "sharedGallery", "--select", "Permissions")
+    assert selected["sharingProfile"]["groups"] == [{"type": "Subscriptions", "ids": [sub]}]
+    listed = az("sig", "list-shared", "--location", "eastus")
+    assert [g["name"] for g in listed] == [f"{sub}-SHAREDGALLERY"]
+    az("sig", "share", "reset", *gallery)
+    reset = az("sig", "show", "-g", "myGalleryRG", "-r", "sharedGallery", "--sharing-groups")
+    assert reset["sharingProfile"] == {"permissions": "Private"}
+
+
+def test_community_gallery_and_soft_delete_with_az_sig(az: Any) -> None:
+    """`az sig create` with community information and a soft-delete policy, `az sig share enable-community`."""
+    created = az(
+        "sig",
+        "create",
+        "-g",
+        "myGalleryRG",
+        "-r",
+        "publicGallery",
+        "--permissions",
+        "community",
+        "--publisher-uri",
+        "https://contoso.example",
+        "--publisher-email",
+        "images@contoso.example",
+        "--eula",
+        "https://contoso.example/eula",
+        "--public-name-prefix",
+        "contoso",
+        "--soft-delete",
+        "true",
+    )
+    info = created["sharingProfile"]["communityGalleryInfo"]
+    assert info["communityGalleryEnabled"] is False and info["publicNames"][0].startswith("contoso-")
+    assert created["softDeletePolicy"]["isSoftDeleteEnabled"] is True
+    az("sig", "share", "enable-community", "--gallery-name", "publicGallery", "-g", "myGalleryRG")
+    shown = az("sig", "show", "-g", "myGalleryRG", "-r", "publicGallery")
+    assert shown["sharingProfile"]["communityGalleryInfo"]["communityGalleryEnabled"] is True

@@ -7,10 +7,13 @@ async operation, the emulator's own operation is polled to its end instead of th
 
 An answer matches when the status code, the error code, the presence of `Azure-AsyncOperation` / `Location`
 and the whole body agree, except values that differ by nature: `publishedDate` (a timestamp: present and
-well-formed is enough) and `identifier.uniqueName`, which Azure builds from the real subscription and the
+well-formed is enough); `identifier.uniqueName`, which Azure builds from the real subscription and the
 unsanitised gallery name (`…-GALLERY_MDZEM5ICZAWX` for `gallery_000003`), expected as the replay's
-subscription and the gallery's name in the URL, upper-cased. A gallery operation must end Succeeded, as all
-recorded ones did.
+subscription and the gallery's name in the URL, upper-cased; a community gallery's `publicNames`, each Azure's
+`{publicNamePrefix}-{GUID}` with a GUID of its own (the same prefix and a GUID are expected); and a soft-deleted
+version's times (`softDeletedTime`, `consumptionEndTime`, `hardDeletionTargetTime`: timestamps whose distances
+from `softDeletedTime`, the retention and grace periods, must be Azure's). A gallery operation must end
+Succeeded, as all recorded ones did.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ SUBSCRIPTION = "5eed0000-1111-2222-3333-444455556666"
 GROUP = "replay-rg"
 ARM_SCOPE = "https://management.azure.com/.default"
 _UNIQUE = re.compile(r"^[0-9a-fA-F-]{36}-[A-Z0-9_.]+$")
+_PUBLIC_NAME = re.compile(r"^(?P<prefix>.+)-[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}$", re.IGNORECASE)
+_SOFT_DELETE_TIMES = ("softDeletedTime", "consumptionEndTime", "hardDeletionTargetTime")
 _SUB_RG = re.compile(r"/subscriptions/([^/]+)/resourceGroups/([^/]+)", re.IGNORECASE)
 
 
@@ -118,23 +123,57 @@ def _unique_names(body: Any) -> Any:
     return body
 
 
-def _is_time(value: Any) -> bool:
+def _time(value: Any) -> datetime | None:
     if not isinstance(value, str):
-        return False
+        return None
     text = re.sub(r"(\.\d{6})\d+", r"\1", value.replace("Z", "+00:00"))
     try:
-        datetime.fromisoformat(text)
+        return datetime.fromisoformat(text)
     except ValueError:
-        return False
-    return True
+        return None
+
+
+def _is_time(value: Any) -> bool:
+    return _time(value) is not None
+
+
+def _public_names(expected: Any, actual: Any, path: str) -> list[str]:
+    """Each of Azure's `{prefix}-{GUID}` public names has an emulator counterpart with the same prefix and a GUID."""
+    if not isinstance(expected, list) or not isinstance(actual, list) or len(expected) != len(actual):
+        return [f"{path}: emulator {json.dumps(actual)[:120]}, Azure {json.dumps(expected)[:120]}"]
+    out = []
+    for i, (want, got) in enumerate(zip(expected, actual, strict=True)):
+        w, g = _PUBLIC_NAME.match(str(want)), _PUBLIC_NAME.match(str(got))
+        if not (w and g and w.group("prefix") == g.group("prefix")):
+            out.append(f"{path}[{i}]: emulator {got!r} is not {w.group('prefix') if w else want!r}-<GUID>")
+    return out
+
+
+def _soft_delete_times(expected: dict[str, Any], actual: dict[str, Any], path: str) -> list[str]:
+    """Timestamps, each as far from softDeletedTime as Azure's (the retention and grace periods)."""
+    path = f"{path}." if path else ""
+    want = {k: _time(expected.get(k)) for k in _SOFT_DELETE_TIMES}
+    got = {k: _time(actual.get(k)) for k in _SOFT_DELETE_TIMES}
+    out = [f"{path}{k}: {actual.get(k)!r} is not a timestamp" for k in _SOFT_DELETE_TIMES if got[k] is None]
+    if out or any(v is None for v in want.values()):
+        return out
+    for key in _SOFT_DELETE_TIMES[1:]:
+        if got[key] - got["softDeletedTime"] != want[key] - want["softDeletedTime"]:  # type: ignore[operator]
+            distance = want[key] - want["softDeletedTime"]  # type: ignore[operator]
+            out.append(f"{path}{key}: {actual[key]} is not {distance} after softDeletedTime")
+    return out
 
 
 def compare(expected: Any, actual: Any, path: str = "") -> list[str]:
     """Differences between Azure's body and the emulator's, as readable lines (empty: they match)."""
     if isinstance(expected, dict) and isinstance(actual, dict):
         out = []
+        if "softDeletedTime" in expected:
+            out.extend(_soft_delete_times(expected, actual, path))
         for key in sorted(set(expected) | set(actual)):
             where = f"{path}.{key}" if path else key
+            if key in _SOFT_DELETE_TIMES and "softDeletedTime" in expected and key in actual:
+                continue
             if key not in actual:
                 out.append(f"{where}: missing (Azure: {json.dumps(expected[key])[:120]})")
             elif key not in expected:
@@ -142,6 +181,8 @@ def compare(expected: Any, actual: Any, path: str = "") -> list[str]:
             elif key == "publishedDate":
                 if not _is_time(actual[key]):
                     out.append(f"{where}: {actual[key]!r} is not a timestamp")
+            elif key == "publicNames":
+                out.extend(_public_names(expected[key], actual[key], where))
             else:
                 out.extend(compare(expected[key], actual[key], where))
         return out

@@ -237,3 +237,25 @@ def test_scalars_read_back_as_written(value: Any) -> None:
         assert not diags.has_errors, text
         got = doc.data["k"]
         assert (got[0] if isinstance(got, list) else got) == value
+
+
+def test_a_gallery_writes_sharing_and_soft_delete_unless_they_are_azures_defaults() -> None:
+    from reconciler.kinds import GALLERY
+    from reconciler.kinds.gallery import CommunityInfo, Sharing
+
+    member = "aaaaaaaa-0000-0000-0000-00000000000a"
+    shared = gallery(soft_delete=True, retention_days=7, grace_days=0, sharing=Sharing("Groups", (member,), ()))
+    assert GALLERY.to_manifest(shared, Context()) == {
+        "softDelete": True,
+        "sharing": {"permissions": "Groups", "subscriptions": [member]},
+    }
+    kept = gallery(soft_delete=True, retention_days=30, grace_days=None, sharing=Sharing("Private"))
+    assert GALLERY.to_manifest(kept, Context()) == {
+        "softDelete": {"enabled": True, "retentionPeriodInDays": 30, "gracePeriodInDays": 0}
+    }
+    info = CommunityInfo("https://c.example", "a@c.example", "https://c.example/eula", "contoso")
+    context = Context()
+    assert GALLERY.to_manifest(gallery(sharing=Sharing("Community", community=info)), context) == {}
+    assert context.notes == ["community sharing is set up but not enabled: sharing left out (it would enable it)"]
+    enabled = gallery(sharing=Sharing("Community", community=info, community_enabled=True))
+    assert GALLERY.to_manifest(enabled, Context())["sharing"]["community"]["publicNamePrefix"] == "contoso"

@@ -45,7 +45,7 @@ def test_summary_counts_and_line() -> None:
     live = live_state(as_live(gallery(description="old")), as_live(definition()), as_live(version("0.1.0")))
     desired = desired_state(gallery(description="new"), definition(), version("1.0.0"))
     plan = build_plan(desired, live, TARGET)
-    assert plan.summary() == {"add": 1, "change": 1, "replace": 0, "destroy": 1, "noop": 1, "blocked": 1}
+    assert plan.summary() == {"add": 1, "change": 1, "replace": 0, "destroy": 1, "restore": 0, "noop": 1, "blocked": 1}
     assert plan.summary_line().startswith("Plan: 1 to add, 1 to change, 0 to replace, 1 to destroy.")
     assert [c.address for c in plan.actionable()] == ["gal", "gal/ubuntu/1.0.0"]
 
