@@ -273,7 +273,7 @@ def create_with_sdk(emu: EmulatorServer, estate: dict[str, Any]) -> None:
         props["softDeletePolicy"]["gracePeriodInDays"] = soft[1]
     elif soft is not None:
         props["softDeletePolicy"] = {"isSoftDeleteEnabled": soft}
-    share = estate["sharing"]
+    share = estate.get("sharing")
     if share:
         props["sharingProfile"] = {k: share[k] for k in ("permissions", "communityGalleryInfo") if k in share}
     body = {"location": "westeurope", "tags": {**estate["tags"], **owned}, "properties": props}
