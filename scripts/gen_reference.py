@@ -65,7 +65,10 @@ class Reference:
                 self.queue.append(name)
             return self.link(name)
         if "anyOf" in node:
-            return " or ".join(self.type_of(alt, title) for alt in node["anyOf"])
+            # An inline mapping among the alternatives gets its own section, apart from the value's own row.
+            return " or ".join(
+                self.type_of(alt, f"{title} mapping" if self.is_object(alt) else title) for alt in node["anyOf"]
+            )
         if "enum" in node:
             return " | ".join(code(json.dumps(v)) for v in node["enum"])
         kind = node.get("type")
@@ -176,7 +179,8 @@ class Reference:
             "A manifest file holds one or more YAML documents; each is a [document](#document).",
             "",
         ]
-        return "\n".join([*header, *self.sections, self.value_types()])
+        values = self.value_types()  # first: a value type may add a section for an inline mapping
+        return "\n".join([*header, *self.sections, values])
 
 
 def generate(schema_path: Path = SCHEMA) -> str:
