@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "plan": ("reconciler.commands.plan:plan", "Show what apply would change in the target."),
     "apply": ("reconciler.commands.apply:apply", "Converge the target to the manifests (or a saved plan)."),
     "status": ("reconciler.commands.status:status", "Show replication state per image version and region."),
+    "export": ("reconciler.commands.export:export", "Write manifests for the galleries a resource group has."),
     "emulator": ("reconciler.commands.emulator:emulator", "Run or seed the local Azure Compute Gallery emulator."),
 }
 

@@ -262,3 +262,23 @@ async def read_version(clients: Clients, version: Any) -> LiveResource | None:
     )
     found, info = IMAGE_VERSION.from_arm(parent, body)
     return LiveResource(found, _display_safe(info))
+
+
+async def read_group(
+    clients: Clients, subscription: str, group: str, galleries: set[str] | None = None
+) -> tuple[dict[str, LiveResource], list[str]] | None:
+    """For `reconcile export` (no desired state): the galleries of one resource group named in `galleries`
+    (lower-cased; None: all) and everything below them, with the bulk reads of `read_live`; also the names of
+    every gallery in the group. None when the group does not exist."""
+    from azure.core.exceptions import ResourceNotFoundError
+
+    reader, parent = _Reader(clients, READ_CONCURRENCY), (subscription, group)
+    try:
+        bodies = await list_json(reader.arm, GALLERY.list_url(parent), _describe(GALLERY, parent))
+    except ResourceNotFoundError as err:
+        if getattr(getattr(err, "error", None), "code", "") == "ResourceGroupNotFound":
+            return None
+        raise
+    chosen = [b for b in bodies if galleries is None or str(b.get("name", "")).lower() in galleries]
+    await asyncio.gather(*(reader.item(GALLERY, parent, body) for body in chosen))
+    return reader.found, sorted(str(b.get("name", "")) for b in bodies)

@@ -174,6 +174,32 @@ def load(
     return Loaded(desired, list(paths), resolved)
 
 
+def open_target_flags(
+    *,
+    target: str | None,
+    endpoint: str | None,
+    ca_bundle: str | None,
+    subscription: str | None,
+    cloud: str,
+    state_dir: str,
+    request_timeout: str | None = None,
+) -> Target:
+    """The target the flags name, for a command without manifests (`export`); the embedded emulator started.
+
+    Also sets the request deadline (`--request-timeout`) of the sessions the command opens, as `load` does.
+    """
+    from reconciler.azure.errors import explain_error
+    from reconciler.azure.session import open_target, set_request_timeout
+    from reconciler.azure.target import TargetRequest
+
+    set_request_timeout(parse_duration(request_timeout, "--request-timeout"))
+    request = TargetRequest(target, endpoint, ca_bundle, subscription, cloud, state_dir)
+    try:
+        return open_target(request, None)
+    except OSError as err:
+        raise UserError(explain_error(err, None, "starting the embedded emulator")) from err
+
+
 def run_async(coro: Any, target: Target, what: str, timeout: float | None = None) -> Any:
     """Run a coroutine; Azure and connection errors become one clear message.
 

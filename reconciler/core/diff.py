@@ -2,8 +2,8 @@
 
 Pure: no I/O and no clock, and generic over `reconciler.kinds`: each kind's field table says what
 compares how. Replacements cascade (a definition cannot be deleted while it has versions), deletions
-only touch resources carrying the ownership tag, and anything destructive is blocked unless the
-options allow it.
+only touch resources carrying the ownership tag, resources without it change only when the manifests
+adopt them (`settings.adopt`), and anything destructive is blocked unless the options allow it.
 """
 
 from __future__ import annotations
@@ -268,6 +268,32 @@ def _refuse_other_estates(changes: dict[str, ResourceChange], live: LiveState, e
         changes[key] = replace(change, blocked=Why(Blocker.OWNED_BY_OTHER_ESTATE, (owner,)))
 
 
+def _adopt_or_hold_unowned(changes: dict[str, ResourceChange], live: LiveState, adopt: bool) -> None:
+    """A resource the manifests name that exists without an ownership tag is taken over only when they adopt it.
+
+    Adopting (`settings.adopt`) is the ordinary update, which adds the tag; without it the change is blocked
+    (by what already blocked it, if anything, else as not adopted), so the plan lists every unowned resource.
+    """
+    held: dict[str, str] = {}
+    for key, change in changes.items():
+        item = live.resources.get(key)
+        if item is None or item.info.owner is not None or change.action not in (Action.UPDATE, Action.REPLACE):
+            continue
+        fresh = change.action is Action.UPDATE and change.reason == Why(Reason.NOT_APPLIED_BEFORE)
+        if not adopt:
+            reason = Why(Reason.UNOWNED) if fresh else change.reason
+            changes[key] = replace(change, reason=reason, blocked=change.blocked or Why(Blocker.NOT_ADOPTED))
+            if change.action is Action.REPLACE:
+                held[key] = change.address
+        elif fresh:
+            changes[key] = replace(change, reason=Why(Reason.ADOPT))
+    # What a held replacement would take along (its children's replacements and deletions) is held with it.
+    for key, change in changes.items():
+        parent = next((a for a in m.ancestors(key) if a in held), None)
+        if parent is not None and change.action in (Action.REPLACE, Action.DELETE) and change.blocked is None:
+            changes[key] = replace(change, blocked=Why(Blocker.PARENT_REPLACE_BLOCKED, (held[parent],)))
+
+
 def _hold_children_of_blocked_replacements(changes: dict[str, ResourceChange]) -> None:
     """A create or update below a parent whose replacement (or creation) is blocked cannot go ahead: hold it too."""
     blocked_parents = {key for key, c in changes.items() if c.action in (Action.REPLACE, Action.CREATE) and c.blocked}
@@ -428,6 +454,7 @@ def diff_states(
     estate = desired.policy.estate
     _cascade(changes, wanted, live, options, estate)
     _refuse_collisions(changes, wanted, live)
+    _adopt_or_hold_unowned(changes, live, desired.policy.adopt)
     _refuse_other_estates(changes, live, estate)
     _hold_children_of_blocked_replacements(changes)
     listed = frozenset(m.resource_key(a) for a in desired.policy.prune_unmanaged)

@@ -193,6 +193,9 @@ class Policy:
     Two manifest trees sharing a resource group with different estates never prune each other."""
     max_retention_deletions: int = DEFAULT_MAX_RETENTION_DELETIONS
     """At most this many versions are deleted by retention rules in one run (`settings.maxRetentionDeletions`)."""
+    adopt: bool = False
+    """`settings.adopt`: resources the manifests name that exist without an ownership tag (made by hand or another
+    tool) are adopted: apply adds the tag. Without it their changes are blocked and the plan says why."""
 
 
 @dataclass(frozen=True)

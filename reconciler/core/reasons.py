@@ -32,6 +32,10 @@ class Reason(str, enum.Enum):
     """subjects: the `RetentionRule` code that selected it, then that rule's values (see RetentionRule)."""
     PROMOTE = "promote"
     """The promotion rule clears excludeFromLatest: the version replicated to every target region."""
+    ADOPT = "adopt"
+    """The resource exists without the ownership tag and the manifests adopt it (`settings.adopt`)."""
+    UNOWNED = "unowned"
+    """The resource exists without the ownership tag and the manifests do not adopt it (blocked)."""
     RESTORE_SOFT_DELETED = "restore-soft-deleted"
     """subjects: when it was soft-deleted, and when Azure deletes it for good (ISO 8601; either may be "")."""
 
@@ -56,6 +60,9 @@ class Blocker(str, enum.Enum):
     """subjects: the estate that owns the resource."""
     RETENTION_CAP = "retention-cap"
     """subjects: the number of retention deletions allowed per run, already reached by older versions."""
+    NOT_ADOPTED = "not-adopted"
+    """The resource exists without the ownership tag (made by hand or another tool) and the manifests do not
+    adopt it (`settings.adopt`)."""
     SHARING_PERMISSIONS_FIXED = "sharing-permissions-fixed"
     """subjects: the gallery's sharing permissions in Azure, then in the manifests."""
     COMMUNITY_INFO_FIXED = "community-info-fixed"

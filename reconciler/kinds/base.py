@@ -12,9 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from datetime import datetime, time, timezone
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from reconciler.core.api import GALLERY_API_VERSION
+from reconciler.core.model import OWNERSHIP_TAG_NAME, Tags
 from reconciler.core.reasons import Blocker, FieldReason
 
 if TYPE_CHECKING:
@@ -72,6 +74,64 @@ def comparable(value: Any, case_insensitive: bool) -> Any:
     if isinstance(value, list):
         return [comparable(v, True) for v in value]
     return value
+
+
+class NotExportable(Exception):
+    """A live resource `to_manifest` cannot write as a manifest (e.g. a source the manifests have no form for).
+
+    The message says why, as a sentence about the resource; the exporter leaves the resource out and says so.
+    """
+
+
+class ExportContext(Protocol):
+    """What a kind's `to_manifest` asks the exporter (`reconciler.manifest.export`): references and defaults."""
+
+    now: datetime
+    """Dates before this are left out (validate refuses past end-of-life dates)."""
+
+    def reference(self, kind: str, resource_id: str) -> Any:
+        """A resource of manifest kind `kind` ("managedImage", "storageAccount", ...) as a person writes it:
+        `{resourceGroup?, name}` in the target subscription (resource group left out when it is the gallery's),
+        the ARM id otherwise. Raises NotExportable when the id is not of that kind."""
+        ...
+
+    def version_source(self, resource_id: str) -> Any:
+        """A source gallery image version: `{address: g/d/v}` when it is exported too, its ARM id otherwise."""
+        ...
+
+    def inherited_location(self, resource: Any) -> str | None:
+        """The location the resource gets when its manifest names none (the scope's, or the gallery's)."""
+        ...
+
+    def note(self, resource: Any, text: str) -> None:
+        """A remark written as a comment above the resource (a value left out, and why)."""
+        ...
+
+
+def manifest_tags(tags: Tags) -> dict[str, str]:
+    """A resource's tags as a manifest writes them: without the ownership tag, which reconcile sets itself."""
+    return {key: value for key, value in tags if key != OWNERSHIP_TAG_NAME}
+
+
+def manifest_date(value: datetime) -> str:
+    """A date as the manifests write it: `2030-12-31` at midnight UTC, else `2030-12-31T12:00:00Z`."""
+    utc = value.astimezone(timezone.utc).replace(microsecond=0)
+    if utc.time() == time(0, 0):
+        return utc.strftime("%Y-%m-%d")
+    return utc.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def future_date(context: ExportContext, resource: Any, key: str, value: datetime | None) -> str | None:
+    """`value` as a manifest date when it is still ahead; a past one is left out with a note (validate refuses it,
+    and a manifest that leaves the date out leaves Azure's alone)."""
+    if value is None:
+        return None
+    if value > context.now:
+        return manifest_date(value)
+    context.note(
+        resource, f"{key} {manifest_date(value)} has passed: left out (Azure keeps it; validate refuses past dates)"
+    )
+    return None
 
 
 class ResourceKind:
@@ -199,6 +259,17 @@ class ResourceKind:
     def change_notes(self, desired: Any, live: LiveResource) -> Iterable[tuple[Any, tuple[str, ...]]]:
         """Notes an update of this resource carries (e.g. what ending community sharing does to its consumers)."""
         return ()
+
+    # ------------------------------------------------------------------ model -> manifest
+
+    def to_manifest(self, resource: Any, context: ExportContext) -> dict[str, Any]:
+        """The resource's own manifest properties (children excluded), as a person writes them.
+
+        Keys in the order docs/manifests.md lists them; values Azure fills in by default (the field table's
+        `default`, and the api-version's defaults) and read-only facts left out; the ownership tag left out.
+        Planning the result against the resource it came from shows no change. Raises NotExportable.
+        """
+        raise NotImplementedError
 
     # ------------------------------------------------------------------ model -> ARM
 

@@ -24,7 +24,7 @@ from reconciler.core import model as m
 from reconciler.core.changes import FieldChange
 from reconciler.core.reasons import Blocker, Note
 from reconciler.core.regions import fold_region
-from reconciler.kinds.base import Field, ResourceKind
+from reconciler.kinds.base import ExportContext, Field, ResourceKind, manifest_tags
 
 if TYPE_CHECKING:
     from reconciler.core.live_state import LiveResource
@@ -380,6 +380,38 @@ class GalleryKind(ResourceKind):
             if key not in props and key in live_props:
                 props[key] = live_props[key]
         return body
+
+    def to_manifest(self, g: Gallery, context: ExportContext) -> dict[str, Any]:
+        """location (when not the scope's), description, softDelete (when on; its periods when not Azure's
+        defaults), sharing (unless Private, Azure's default), tags.
+
+        A community gallery whose sharing is not enabled yet is written without `sharing`: the manifests have
+        no form for it, and `permissions: Community` would ask apply to enable it.
+        """
+        out: dict[str, Any] = {}
+        if g.location != context.inherited_location(g):
+            out["location"] = g.location
+        if g.description:
+            out["description"] = g.description
+        if g.soft_delete:
+            periods = (g.retention_days, g.grace_days)
+            if periods[0] in (None, DEFAULT_RETENTION_DAYS) and periods[1] in (None, 0):
+                out["softDelete"] = True
+            else:
+                out["softDelete"] = {"enabled": True, "retentionPeriodInDays": g.soft_delete_periods[0]}
+                out["softDelete"]["gracePeriodInDays"] = g.soft_delete_periods[1]
+        share = g.sharing
+        if share is not None and share.permissions == GROUPS:
+            members = {"subscriptions": share.subscriptions, "tenants": share.tenants}
+            out["sharing"] = {"permissions": GROUPS} | {k: list(v) for k, v in members.items() if v}
+        elif share is not None and share.permissions == COMMUNITY and share.community is not None:
+            if share.community_enabled:
+                out["sharing"] = {"permissions": COMMUNITY, "community": share.community.to_json()}
+            else:
+                context.note(g, "community sharing is set up but not enabled: sharing left out (it would enable it)")
+        if tags := manifest_tags(g.tags):
+            out["tags"] = tags
+        return out
 
     def from_arm(self, parent: tuple[str, str], body: aj.JSON) -> tuple[Gallery, aj.LiveInfo]:
         subscription_id, resource_group = parent

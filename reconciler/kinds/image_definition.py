@@ -16,7 +16,7 @@ from reconciler.core.api import DEFAULT_HYPER_V_GENERATION
 from reconciler.core.changes import FieldChange
 from reconciler.core.reasons import FieldReason
 from reconciler.core.regions import fold_region
-from reconciler.kinds.base import Field, ResourceKind
+from reconciler.kinds.base import ExportContext, Field, ResourceKind, future_date, manifest_tags
 from reconciler.kinds.gallery import gallery_id
 
 if TYPE_CHECKING:
@@ -249,6 +249,41 @@ def _range(value: Any) -> Range | None:
     return Range(min=value.get("min"), max=value.get("max"))
 
 
+_CANONICAL = {v.lower(): v for v in ("Linux", "Windows", "Generalized", "Specialized", "V1", "V2", "x64", "Arm64")}
+"""Enum values in the manifest schema's spelling (ARM's echo may differ in case)."""
+
+_FEATURE_KEYS = {
+    "SecurityType": "securityType",
+    "IsAcceleratedNetworkSupported": "acceleratedNetworking",
+    "IsHibernateSupported": "hibernation",
+    "DiskControllerTypes": "diskControllerTypes",
+}
+"""ARM feature name -> the key of the manifest's `features` block."""
+
+
+def _canonical(value: str) -> str:
+    return _CANONICAL.get(value.lower(), value)
+
+
+def _features_manifest(d: ImageDefinition, context: ExportContext) -> dict[str, Any]:
+    """The `features` block; a feature the manifests cannot express is left to Azure, with a note."""
+    out: dict[str, Any] = {}
+    for feature in d.features:
+        key = _FEATURE_KEYS.get(feature.name)
+        value: Any = feature.value
+        if key in ("acceleratedNetworking", "hibernation") and value in ("True", "False"):
+            value = value == "True"
+        elif key == "securityType" and value.lower() in _SECURITY_TYPES:
+            value = _SECURITY_TYPES[value.lower()]
+        elif key == "diskControllerTypes" and all(p in _DISK_CONTROLLERS.values() for p in value.split(", ")):
+            value = value.split(", ")
+        else:
+            context.note(d, f"feature {feature.name}={feature.value} has no manifest form: left to Azure")
+            continue
+        out[key] = value
+    return dict(sorted(out.items(), key=lambda item: list(_FEATURE_KEYS.values()).index(item[0])))
+
+
 def end_of_life_removal(path: str, desired: Any, live: Any) -> list[FieldChange]:
     """`endOfLifeDate: null` against a live date: Azure can change the date but never remove it in place."""
     if not desired.no_end_of_life_date or live.end_of_life_date is None:
@@ -371,6 +406,50 @@ class ImageDefinitionKind(ResourceKind):
 
     def extra_changes(self, desired: ImageDefinition, live: LiveResource) -> list[FieldChange]:
         return end_of_life_removal("endOfLifeDate", desired, live.resource)
+
+    def to_manifest(self, d: ImageDefinition, context: ExportContext) -> dict[str, Any]:
+        """Every property Azure has, but architecture x64 (Azure's default at every api-version) and a location
+        equal to the gallery's. hyperVGeneration is always written: Azure's default for it changed with the
+        api-version (`core.api`), and the security types that need V2 need it written. Features are written as
+        Azure has them (`SecurityType=TrustedLaunchSupported`, which Azure adds by itself to a definition created
+        without hyperVGeneration, cannot be told apart from one chosen on purpose)."""
+        out: dict[str, Any] = {
+            "identifier": {"publisher": d.identifier.publisher, "offer": d.identifier.offer, "sku": d.identifier.sku},
+            "osType": _canonical(d.os_type),
+            "osState": _canonical(d.os_state),
+        }
+        if d.hyper_v_generation:
+            out["hyperVGeneration"] = _canonical(d.hyper_v_generation)
+        if d.architecture and d.architecture.lower() != "x64":
+            out["architecture"] = _canonical(d.architecture)
+        if d.location != context.inherited_location(d):
+            out["location"] = d.location
+        if features := _features_manifest(d, context):
+            out["features"] = features
+        plan = d.purchase_plan
+        if plan:
+            out["purchasePlan"] = {"name": plan.name, "product": plan.product, "publisher": plan.publisher}
+        for key, value in (
+            ("description", d.description),
+            ("eula", d.eula),
+            ("privacyStatementUri", d.privacy_statement_uri),
+            ("releaseNoteUri", d.release_note_uri),
+            ("endOfLifeDate", future_date(context, d, "endOfLifeDate", d.end_of_life_date)),
+        ):
+            if value:
+                out[key] = value
+        recommended = {
+            key: {k: v for k, v in (("min", r.min), ("max", r.max)) if v is not None}
+            for key, r in (("vCPUs", d.recommended_vcpus), ("memory", d.recommended_memory))
+            if r is not None and (r.min is not None or r.max is not None)
+        }
+        if recommended:
+            out["recommended"] = recommended
+        if d.disallowed_disk_types:
+            out["disallowedDiskTypes"] = list(d.disallowed_disk_types)
+        if tags := manifest_tags(d.tags):
+            out["tags"] = tags
+        return out
 
     def create_body(self, d: ImageDefinition, *, allow_update_image: bool = False) -> aj.JSON:
         plan = d.purchase_plan

@@ -19,8 +19,15 @@ from reconciler.core.changes import FieldChange
 from reconciler.core.keyed import Keyed
 from reconciler.core.reasons import FieldReason, Reason
 from reconciler.core.redact import without_query
-from reconciler.core.regions import display_name, fold_region
-from reconciler.kinds.base import Field, ResourceKind
+from reconciler.core.regions import display_name, fold_region, supports_zrs
+from reconciler.kinds.base import (
+    ExportContext,
+    Field,
+    NotExportable,
+    ResourceKind,
+    future_date,
+    manifest_tags,
+)
 from reconciler.kinds.gallery import gallery_id
 from reconciler.kinds.image_definition import end_of_life_removal
 
@@ -304,6 +311,81 @@ def _replica_sets(value: Any) -> tuple[AdditionalReplicaSet, ...] | None:
     )
 
 
+# ---------------------------------------------------------------- model -> manifest
+
+OS_DISK_HOST_CACHING = "ReadWrite"
+DATA_DISK_HOST_CACHING = "ReadOnly"
+"""What Azure gives an OS disk and a data disk given without host caching (recordings/azure-cli
+test_image_version_create_for_diff_source.yaml, test_gallery_image_version_vhd.yaml)."""
+
+_DISK_KINDS = (m.SourceKind.SNAPSHOT, m.SourceKind.DISK, m.SourceKind.VHD)
+
+
+def default_storage_type(region: str) -> str:
+    """The storage type a region of a version created without one gets at GALLERY_API_VERSION.
+
+    From api-version 2025-03-03 the default is the `PreferStandard_ZRS` strategy (spec 2025-03-03
+    `StorageAccountStrategy`, API-FACTS §3): Standard_ZRS where the region has zone-redundant storage,
+    Standard_LRS elsewhere.
+    """
+    return "Standard_ZRS" if supports_zrs(region) else "Standard_LRS"
+
+
+def _source_manifest(source: m.Source, context: ExportContext) -> dict[str, Any]:
+    kind = source.kind
+    if kind is m.SourceKind.VHD:
+        if not source.uri or not source.storage_account_id:
+            raise NotExportable("its VHD source has no storage account in Azure's answer")
+        account = context.reference("storageAccount", source.storage_account_id)
+        # The blob's identity: a SAS query is access to it, never written (the plan compares without it too).
+        return {"vhd": {"uri": without_query(source.uri), "storageAccount": account}}
+    if not source.id:
+        raise NotExportable(f"its {kind.value} source has no id in Azure's answer")
+    if kind is m.SourceKind.GALLERY_IMAGE_VERSION:
+        return {kind.value: context.version_source(source.id)}
+    return {kind.value: context.reference(kind.value, source.id)}
+
+
+def _region_manifest(r: TargetRegion, v: ImageVersion, context: ExportContext) -> str | dict[str, Any]:
+    """One target region: the az CLI shorthand when it says everything, the structured form otherwise."""
+    from reconciler.manifest.regions_syntax import RegionSpec, canonical_storage_type, format_target_region
+
+    default_count = v.replica_count or 1
+    replicas = r.replica_count if r.replica_count not in (None, default_count) else None
+    storage = canonical_storage_type(r.storage_account_type or "") or r.storage_account_type
+    default_storage = canonical_storage_type(v.storage_account_type or "") or default_storage_type(r.name)
+    if storage == default_storage:
+        storage = None
+    out: dict[str, Any] = {"name": r.name}
+    if replicas is not None:
+        out["replicas"] = replicas
+    if storage is not None:
+        out["storageAccountType"] = storage
+    if r.exclude_from_latest:
+        out["excludeFromLatest"] = True
+    if r.encryption is not None:
+        enc = r.encryption
+        encryption: dict[str, Any] = {}
+        if enc.os_disk_encryption_set_id:
+            encryption["osDiskEncryptionSet"] = context.reference("diskEncryptionSet", enc.os_disk_encryption_set_id)
+        if enc.data_disk_encryption_set_ids:
+            encryption["dataDiskEncryptionSets"] = {
+                lun: context.reference("diskEncryptionSet", des) for lun, des in enc.data_disk_encryption_set_ids
+            }
+        out["encryption"] = encryption
+    if r.additional_replica_sets:
+        out["additionalReplicaSets"] = [
+            {"storageAccountType": s.storage_account_type}
+            | ({"replicas": s.regional_replica_count} if (s.regional_replica_count or 1) != 1 else {})
+            for s in r.additional_replica_sets
+        ]
+    if set(out) <= {"name", "replicas", "storageAccountType"}:
+        # Exact: the shorthand's replica count is the region's own, which equals the default when left out.
+        count = (r.replica_count or default_count) if storage is not None else replicas
+        return format_target_region(RegionSpec(r.name, count, storage))
+    return out
+
+
 class ImageVersionKind(ResourceKind):
     name = "version"
     depth = 2
@@ -513,6 +595,66 @@ class ImageVersionKind(ResourceKind):
         if resource.source is not None and resource.source.address:
             return (resource.source.address,)
         return ()
+
+    # ------------------------------------------------------------------ model -> manifest
+
+    def to_manifest(self, v: ImageVersion, context: ExportContext) -> dict[str, Any]:
+        """Source, disks, regions, and what differs from Azure's defaults.
+
+        Left out: data disks Azure derives from a VM, image or version source (not settable) and the host
+        caching of such sources; host caching equal to Azure's default; replica counts equal to the default
+        (1, or the version's for a region); a region's storage type equal to the version's, or when the
+        version has none to what Azure gives the region today (`default_storage_type`); false flags; Full
+        replication; past end-of-life dates. The target regions start with the version's own.
+        """
+        from reconciler.manifest.regions_syntax import canonical_storage_type
+
+        if v.source is None:
+            raise NotExportable("its source is not visible in Azure's answer")
+        out: dict[str, Any] = {"source": _source_manifest(v.source, context)}
+        from_disks = v.source.kind in _DISK_KINDS
+        if from_disks and v.os_disk_host_caching not in (None, OS_DISK_HOST_CACHING):
+            out["osDiskHostCaching"] = v.os_disk_host_caching
+        disks = []
+        for disk in v.data_disks:
+            if disk.source is None:
+                continue
+            entry: dict[str, Any] = {"lun": disk.lun}
+            if disk.host_caching not in (None, DATA_DISK_HOST_CACHING):
+                entry["hostCaching"] = disk.host_caching
+            source = _source_manifest(disk.source, context)
+            (kind,) = source
+            if kind not in ("snapshot", "disk", "vhd"):
+                raise NotExportable(f"its data disk at LUN {disk.lun} has a {kind} source")
+            entry["source"] = source
+            disks.append(entry)
+        if disks:
+            out["dataDisks"] = disks
+        regions = sorted(v.target_regions, key=lambda r: (r.name != v.location, r.name))
+        out["targetRegions"] = [_region_manifest(r, v, context) for r in regions]
+        if v.replica_count not in (None, 1):
+            out["replicaCount"] = v.replica_count
+        if v.storage_account_type:
+            out["storageAccountType"] = canonical_storage_type(v.storage_account_type) or v.storage_account_type
+        if v.exclude_from_latest:
+            out["excludeFromLatest"] = True
+        if eol := future_date(context, v, "endOfLifeDate", v.end_of_life_date):
+            out["endOfLifeDate"] = eol
+        if v.replication_mode and v.replication_mode.lower() != "full":
+            out["replicationMode"] = "Shallow" if v.replication_mode.lower() == "shallow" else v.replication_mode
+        safety = {
+            key: True
+            for key, value in (
+                ("allowDeletionOfReplicatedLocations", v.allow_deletion_of_replicated_locations),
+                ("blockDeletionBeforeEndOfLife", v.block_deletion_before_end_of_life),
+            )
+            if value
+        }
+        if safety:
+            out["safety"] = safety
+        if tags := manifest_tags(v.tags):
+            out["tags"] = tags
+        return out
 
     # ------------------------------------------------------------------ model -> ARM
 

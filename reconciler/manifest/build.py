@@ -165,6 +165,7 @@ def build_desired_state(bundle: ManifestBundle, subscription_id: str | None = No
                 prune_unmanaged=tuple(bundle.settings.get("pruneUnmanaged") or ()),
                 estate=builder.estate,
                 max_retention_deletions=_max_retention_deletions(bundle.settings),
+                adopt=bool(bundle.settings.get("adopt")),
             ),
         )
     except Exception as exc:  # the rules should make this unreachable; never show a traceback

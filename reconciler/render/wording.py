@@ -80,6 +80,10 @@ def reason_text(why: Why[Reason]) -> str:
             return f"retention: {retention_rule_text(s)}"
         case Reason.PROMOTE:
             return "promotion rule: replicated to every target region, so it is promoted (excludeFromLatest cleared)"
+        case Reason.ADOPT:
+            return "adopted: it exists without the gallery-reconciler tag, and settings.adopt takes it over"
+        case Reason.UNOWNED:
+            return "exists without the gallery-reconciler tag (made by hand or by another tool)"
         case Reason.RESTORE_SOFT_DELETED:
             deleted, purged = (*s, "", "")[:2]
             when = f" on {day(deleted)}" if deleted else ""
@@ -126,6 +130,11 @@ def blocker_text(why: Why[Blocker]) -> str:
             return (
                 f"retention deletes at most {_join(s)} versions per run, older ones first; a later run deletes it "
                 "(settings.maxRetentionDeletions raises the limit)"
+            )
+        case Blocker.NOT_ADOPTED:
+            return (
+                "reconcile did not create it; set settings.adopt: true in the manifests to adopt it (apply then "
+                "adds the tag), or leave it out of the manifests"
             )
         case Blocker.SHARING_PERMISSIONS_FIXED:
             before, after = (*s, "", "")[:2]

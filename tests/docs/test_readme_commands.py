@@ -67,7 +67,7 @@ README_BLOCKS = [b for b in blocks(README) if _commands(b)]
 
 def test_the_readme_blocks_with_reconcile_commands_are_these() -> None:
     """A new block with commands needs a look here (and is then run by the test below)."""
-    assert [(b.language, len(_commands(b))) for b in README_BLOCKS] == [("sh", 1), ("yaml", 2), ("sh", 2)]
+    assert [(b.language, len(_commands(b))) for b in README_BLOCKS] == [("sh", 1), ("sh", 4), ("yaml", 2), ("sh", 2)]
     skipped = [b for b in blocks(README) if b.language in ("sh", "console") and not _commands(b)]
     for block in skipped:
         assert all(NOT_RUN.match(line) or BENCH.match(line) for line in logical_lines(block.text)), block.text
@@ -174,16 +174,62 @@ def test_quickstart_runs_and_then_plans_no_changes(tmp_path: Path) -> None:
 
 def test_the_emulator_server_block_runs(tmp_path: Path) -> None:
     workdir = _scratch(tmp_path)
-    outputs = _run_block(README_BLOCKS[2], workdir)
+    outputs = _run_block(README_BLOCKS[3], workdir)
     assert "Target: emulator at https://127.0.0.1:" in outputs[1]
     assert re.search(r"Plan: \d+ to add", outputs[1])
 
 
 def test_the_cd_snippet_plans_to_the_step_summary_and_applies_the_saved_plan(tmp_path: Path) -> None:
     workdir = _scratch(tmp_path)
-    outputs = _run_block(README_BLOCKS[1], workdir)  # each command must exit 0: the saved plan is not stale
+    outputs = _run_block(README_BLOCKS[2], workdir)  # each command must exit 0: the saved plan is not stale
     summary = (workdir / "step-summary.md").read_text(encoding="utf-8")
     assert summary.startswith("### Gallery Reconciler plan:")
     assert re.search(r"Apply: [1-9]\d* succeeded", outputs[1]), outputs[1]
     done = _bash(".venv/bin/reconcile plan manifests/", workdir)
     assert done.returncode == 0 and "No changes." in done.stdout, done.stdout + done.stderr
+
+
+def _hand_made_gallery(state_dir: Path) -> None:
+    """A gallery, definition and version in the embedded emulator's myGalleryRG, made without reconcile."""
+    from reconciler.emulator import start_embedded
+    from reconciler.emulator.testing import make_compute_client
+
+    server = start_embedded(state_dir=state_dir, replication_seconds=0)
+    try:
+        client = make_compute_client(server)
+        client.galleries.begin_create_or_update("myGalleryRG", "handmade", {"location": "eastus"}).result()
+        definition = {
+            "location": "eastus",
+            "properties": {
+                "osType": "Linux",
+                "osState": "Specialized",
+                "hyperVGeneration": "V2",
+                "identifier": {"publisher": "me", "offer": "by-hand", "sku": "1"},
+            },
+        }
+        client.gallery_images.begin_create_or_update("myGalleryRG", "handmade", "base", definition).result()
+        group = f"/subscriptions/{server.default_subscription}/resourceGroups/myGalleryRG"
+        vm = f"{group}/providers/Microsoft.Compute/virtualMachines/myVM"
+        version = {
+            "location": "eastus",
+            "tags": {"build": "7"},
+            "properties": {
+                "publishingProfile": {"targetRegions": [{"name": "eastus"}]},
+                "storageProfile": {"source": {"virtualMachineId": vm}},
+            },
+        }
+        client.gallery_image_versions.begin_create_or_update(
+            "myGalleryRG", "handmade", "base", "1.0.0", version
+        ).result()
+    finally:
+        server.stop()
+
+
+def test_adopting_an_existing_gallery_runs(tmp_path: Path) -> None:
+    workdir = _scratch(tmp_path)
+    _hand_made_gallery(workdir / ".reconcile")
+    exported, adopting, applied, after = _run_block(README_BLOCKS[1], workdir)
+    assert "3 resources carry no gallery-reconciler tag; settings.adopt: true is written" in exported
+    assert adopting.count('+ tags.gallery-reconciler: "managed"') == 3 and "Plan: 0 to add, 3 to change" in adopting
+    assert "Apply: 3 succeeded" in applied
+    assert "No changes." in after

@@ -18,7 +18,7 @@ from reconciler.emulator.testing import Admin, admin, emulator_server, make_comp
 
 REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = REPO / "manifests"
-TARGETED = {"plan", "apply", "status"}
+TARGETED = {"plan", "apply", "status", "export"}
 
 
 @pytest.fixture

@@ -30,7 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def shared_live(sharing: Sharing, **kw: object) -> LiveResource:
     """A live gallery with a sharing profile as the expanded GET reads it (groups included)."""
-    return LiveResource(gallery(sharing=sharing, **kw), LiveInfo(provisioning_state="Succeeded", fingerprint="f"))
+    owned = {"tags": dict([m.OWNERSHIP_TAG])}  # created by this tool: not a resource to adopt
+    info = LiveInfo(provisioning_state="Succeeded", fingerprint="f", body=owned)
+    return LiveResource(gallery(sharing=sharing, **kw), info)
 
 
 def by_address(changes: list, address: str):

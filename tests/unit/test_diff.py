@@ -260,9 +260,23 @@ def test_drift_is_labelled_only_when_azure_changed_not_the_manifest() -> None:
 
 def test_adopting_an_unowned_resource_adds_the_ownership_tag() -> None:
     live = live_state(as_live(replace(gallery(), tags=())))
-    change = by_address(diff_states(desired_state(gallery()), live), "gal")
-    assert change.action is Action.UPDATE and not change.drift
+    change = by_address(diff_states(desired_state(gallery(), policy=m.Policy(adopt=True)), live), "gal")
+    assert change.action is Action.UPDATE and not change.drift and change.blocked is None
+    assert change.reason == Why(Reason.ADOPT)
     assert [(f.path, f.after) for f in change.changes] == [("tags.gallery-reconciler", "managed")]
+
+
+def test_an_unowned_resource_is_not_adopted_unless_the_manifests_say_so() -> None:
+    unowned = (replace(gallery(), tags=()), replace(definition(os_state="Specialized"), tags=()))
+    live = live_state(*(as_live(r) for r in unowned), as_live(version()))
+    changes = diff_states(desired_state(gallery(), definition(), version()), live, DiffOptions(allow_replace=True))
+    assert by_address(changes, "gal").action is Action.UPDATE
+    assert by_address(changes, "gal").blocked == Why(Blocker.NOT_ADOPTED)
+    assert by_address(changes, "gal").reason == Why(Reason.UNOWNED)
+    # a replacement of an unowned resource is held too, even with --allow-replace, and so is what it takes along
+    assert by_address(changes, "gal/ubuntu").action is Action.REPLACE
+    assert by_address(changes, "gal/ubuntu").blocked == Why(Blocker.NOT_ADOPTED)
+    assert by_address(changes, "gal/ubuntu/1.0.0").blocked == Why(Blocker.PARENT_REPLACE_BLOCKED, ("gal/ubuntu",))
 
 
 def test_resource_group_created_only_when_asked() -> None:

@@ -72,3 +72,19 @@ def test_a_plan_with_retention_validates_and_reads_back() -> None:
     assert data["retention"][0]["kept"][0]["guard"]["code"] == "latest"
     assert [r["reason"]["code"] for r in data["resources"] if r["action"] == "delete"] == ["retention"]
     assert Plan.from_json(data).retention == plan.retention
+
+
+def test_adoption_and_estate_codes_validate() -> None:
+    from dataclasses import replace
+
+    from reconciler.core import model as m
+
+    other = replace(gallery("other"), tags=((m.OWNERSHIP_TAG_NAME, "team-b"),))
+    live = live_state(as_live(replace(gallery(), tags=())), as_live(replace(definition(), tags=())), as_live(other))
+    for adopt in (False, True):
+        desired = desired_state(gallery(), definition(), gallery("other"), policy=m.Policy(adopt=adopt))
+        data = json.loads(json.dumps(plan_document(build_plan(desired, live, TARGET))))
+        codes = {(r.get("reason") or {}).get("code") for r in data["resources"]}
+        codes |= {(r.get("blocked") or {}).get("code") for r in data["resources"]}
+        assert ("adopt" if adopt else "not-adopted") in codes and "owned-by-other-estate" in codes
+        jsonschema.Draft202012Validator(schema()).validate(data)
