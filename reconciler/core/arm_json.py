@@ -50,7 +50,8 @@ class LiveInfo:
     def owner(self) -> str | None:
         """The estate the ownership tag names; None when the resource carries none (made by hand or another tool)."""
         tags = self.body.get("tags") or {}
-        value = tags.get(m.OWNERSHIP_TAG_NAME)
+        # Azure's tag names are case-insensitive: `Gallery-Reconciler` is the ownership tag too.
+        value = next((v for k, v in tags.items() if k.lower() == m.OWNERSHIP_TAG_NAME.lower()), None)
         return value if isinstance(value, str) and value else None
 
     def owned_by(self, estate: str) -> bool:

@@ -154,7 +154,8 @@ def _static_guard(member: _Member, now: datetime) -> Why[Guard] | None:
         return Why(Guard.LISTED)
     assert member.live is not None
     version = member.live.resource
-    if m.PROTECTION_TAG_NAME in dict(version.tags):
+    # Azure's tag names are case-insensitive: any spelling of the protection tag protects.
+    if any(name.lower() == m.PROTECTION_TAG_NAME.lower() for name, _ in version.tags):
         return Why(Guard.PROTECTION_TAG, (m.PROTECTION_TAG_NAME,))
     eol = version.end_of_life_date
     if version.block_deletion_before_end_of_life and (eol is None or eol > now):

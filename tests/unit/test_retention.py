@@ -235,3 +235,15 @@ def test_retention_invariants(versions: list[Spec], rule: Retention, cap: int, p
     if allowed and capped:  # the cap lets the oldest published go first
         newest_allowed = max(published[c.address.rsplit("/", 1)[1]] for c in allowed)
         assert newest_allowed <= min(published[c.address.rsplit("/", 1)[1]] for c in capped)
+
+
+def test_tag_names_count_in_any_spelling_as_azure_compares_them() -> None:
+    """Azure's tag names are case-insensitive: `Gallery-Reconciler-Protected` protects, and a version tagged
+    `Gallery-Reconciler: other` belongs to estate `other`, so `includeUnowned` never reaches it."""
+    d = ruled(Retention(keep_newest=1, include_unowned=True))
+    protected = replace(version("1.0.0"), tags=(("Gallery-Reconciler-Protected", "yes"), m.OWNERSHIP_TAG))
+    theirs = replace(version("1.0.1"), tags=(("Gallery-Reconciler", "other"),))
+    live = [as_live(gallery()), as_live(d), aged(as_live(protected), 30), aged(as_live(theirs), 20)]
+    live.append(aged(as_live(version("1.0.2")), 10))
+    plan = plan_of([gallery(), d], live)
+    assert deleted(plan, allowed_only=False) == []
