@@ -328,11 +328,26 @@ def _deletions(
     """Live resources these manifests do not mention are pruned if their estate owns them (or they are unowned
     and explicitly listed); resources of other estates and unowned ones stay."""
 
-    def deletable(item: LiveResource) -> bool:
+    def owned(item: LiveResource) -> bool:
         return item.info.owned_by(estate) or (item.info.owner is None and m.resource_key(item.address) in listed)
 
+    def deletable(item: LiveResource) -> bool:
+        return owned(item) and not _protected(item)
+
     for key, item in sorted(live.resources.items()):
-        if key in desired or key in changes or not deletable(item):
+        if key in desired or key in changes or not owned(item):
+            continue
+        if _protected(item):
+            # The protection tag keeps a resource from every deletion the tool derives, pruning included.
+            changes[key] = ResourceChange(
+                item.address,
+                item.resource.kind.name,
+                Action.DELETE,
+                item.resource.id,
+                reason=Why(Reason.NOT_IN_MANIFESTS),
+                blocked=Why(Blocker.PROTECTED, (m.PROTECTION_TAG_NAME,)),
+                fingerprint=item.info.fingerprint,
+            )
             continue
         unmanaged = tuple(sorted(c.address for c in live.descendants(item.address) if not deletable(c)))
         notes: list[Why[Note]] = [] if item.info.owned_by(estate) else [Why(Note.LISTED_IN_PRUNE_UNMANAGED)]
@@ -352,6 +367,11 @@ def _deletions(
             notes=tuple(notes),
             fingerprint=item.info.fingerprint,
         )
+
+
+def _protected(item: LiveResource) -> bool:
+    """The resource carries the protection tag (in any spelling: Azure's tag names are case-insensitive)."""
+    return any(name.lower() == m.PROTECTION_TAG_NAME.lower() for name, _ in item.resource.tags)
 
 
 def _soft_delete_note(gallery: Any, options: DiffOptions, now: datetime | None) -> Why[Note]:

@@ -60,6 +60,8 @@ class Blocker(str, enum.Enum):
     """subjects: the estate that owns the resource."""
     RETENTION_CAP = "retention-cap"
     """subjects: the number of retention deletions allowed per run, already reached by older versions."""
+    PROTECTED = "protected"
+    """subjects: the protection tag's name; the resource carries it, so no deletion the tool derives touches it."""
     NOT_ADOPTED = "not-adopted"
     """The resource exists without the ownership tag (made by hand or another tool) and the manifests do not
     adopt it (`settings.adopt`)."""

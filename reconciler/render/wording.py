@@ -103,8 +103,8 @@ def blocker_text(why: Why[Blocker]) -> str:
             return f"it is not in these manifests; {PRUNE_HINT}"
         case Blocker.UNMANAGED_CHILDREN:
             return (
-                f"resources not created by this tool are inside it ({_join(s)}); delete them first, list them in "
-                "settings.pruneUnmanaged, or add them to the manifests"
+                f"resources this tool will not delete are inside it ({_join(s)}: not created by it, or protected); "
+                "delete them first, list unowned ones in settings.pruneUnmanaged, or add them to the manifests"
             )
         case Blocker.GALLERY_NAME_TAKEN:
             return (
@@ -130,6 +130,10 @@ def blocker_text(why: Why[Blocker]) -> str:
             return (
                 f"retention deletes at most {_join(s)} versions per run, older ones first; a later run deletes it "
                 "(settings.maxRetentionDeletions raises the limit)"
+            )
+        case Blocker.PROTECTED:
+            return (
+                f"it carries the tag {_join(s)}, which keeps it from pruning and retention; remove the tag to allow it"
             )
         case Blocker.NOT_ADOPTED:
             return (

@@ -453,3 +453,19 @@ def test_allowing_region_removal_and_removing_a_region_is_one_in_place_update_in
     assert {r.name for r in first.target_regions} == {"westeurope", "northeurope"}
     # the flag alone (no region removed) is one step
     assert k.IMAGE_VERSION.preparatory_update(replace(wanted, target_regions=two), live_v) is None
+
+
+def test_the_protection_tag_keeps_a_version_from_pruning_and_its_definition_too() -> None:
+    protected = replace(
+        version("2.0.0", definition_name="old"), tags=(m.OWNERSHIP_TAG, ("Gallery-Reconciler-Protected", ""))
+    )
+    live = live_state(
+        as_live(gallery()),
+        as_live(definition("old")),
+        as_live(version("1.0.0", definition_name="old")),
+        as_live(protected),
+    )
+    changes = diff_states(desired_state(gallery()), live, DiffOptions(prune=True))
+    assert by_address(changes, "gal/old/2.0.0").blocked == Why(Blocker.PROTECTED, (m.PROTECTION_TAG_NAME,))
+    assert by_address(changes, "gal/old").blocked == Why(Blocker.UNMANAGED_CHILDREN, ("gal/old/2.0.0",))
+    assert by_address(changes, "gal/old/1.0.0").blocked is None
