@@ -592,9 +592,28 @@ class SourceNotReady(Exception):
     """A version's source version is missing, failed or still replicating past the timeout."""
 
 
+_SEVERITY = [
+    Outcome.SUCCEEDED,
+    Outcome.ACCEPTED,
+    Outcome.SKIPPED,
+    Outcome.INTERRUPTED,
+    Outcome.TIMED_OUT,
+    Outcome.FAILED,
+]
+
+
 def summarise(results: list[StepResult]) -> dict[str, int]:
-    """Count of results per outcome, keyed by the outcome's value ("succeeded", ...)."""
-    counts = {o.value: 0 for o in Outcome}
+    """Count of resources per outcome, keyed by the outcome's value ("succeeded", ...).
+
+    Counted per resource, like the plan's summary: a resource whose change took several steps (a replace's
+    delete and create, a gallery's create and its share) counts once, with the worst outcome of its steps.
+    """
+    worst: dict[str, Outcome] = {}
     for r in results:
-        counts[r.status.value] += 1
+        key = r.step.address.lower()
+        if key not in worst or _SEVERITY.index(r.status) > _SEVERITY.index(worst[key]):
+            worst[key] = r.status
+    counts = {o.value: 0 for o in Outcome}
+    for status in worst.values():
+        counts[status.value] += 1
     return counts

@@ -142,3 +142,13 @@ def test_replace_deletes_then_creates_the_same_address() -> None:
     run(desired_state(gallery(), definition()), live, fake)
     assert fake.log.index(("create", "gal/ubuntu")) > fake.log.index(("done", "gal/ubuntu"))
     assert fake.log.index(("delete", "gal/ubuntu")) < fake.log.index(("create", "gal/ubuntu"))
+
+
+def test_the_summary_counts_resources_like_the_plan_not_steps() -> None:
+    from reconciler.apply.executor import summarise
+
+    fake = FakeAzure()
+    live = live_state(as_live(gallery()), as_live(definition(os_type="Windows")))
+    results = run(desired_state(gallery(), definition()), live, fake)  # a replace: delete then create
+    assert len(results) == 2
+    assert summarise(results)["succeeded"] == 1
